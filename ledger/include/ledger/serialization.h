@@ -1,0 +1,74 @@
+// cereal serialization of the ledger's types, and the stored form of an
+// envelope (cereal portable binary). Every type carries a cereal class
+// version; a loader refuses versions newer than it knows.
+//
+// Include only where stored bytes are read or written (the store,
+// projection checkpoints): cereal stays out of the other headers.
+#pragma once
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/cereal.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/utility.hpp>
+#include <cereal/types/variant.hpp>
+#include <cereal/types/vector.hpp>
+#include <stdexcept>
+#include <string>
+
+#include "ledger/envelope.h"
+
+namespace pl::ledger {
+
+template <class Archive>
+void serialize(Archive& ar, Value& v, std::uint32_t const version) {
+  if (version > 1) throw std::runtime_error("Value: unknown version");
+  ar(v.variant());
+}
+
+template <class Archive>
+void serialize(Archive& ar, Decision& d, std::uint32_t const version) {
+  if (version > 1) throw std::runtime_error("Decision: unknown version");
+  ar(d.id, d.type, d.body, d.issued_at, d.payload);
+}
+
+template <class Archive>
+void serialize(Archive& ar, DecisionSignature& s, std::uint32_t const version) {
+  if (version > 1) throw std::runtime_error("DecisionSignature: unknown version");
+  ar(s.key_id, s.signature);
+}
+
+template <class Archive>
+void serialize(Archive& ar, SignedDecision& d, std::uint32_t const version) {
+  if (version > 1) throw std::runtime_error("SignedDecision: unknown version");
+  ar(d.decision, d.signatures);
+}
+
+template <class Archive>
+void serialize(Archive& ar, Envelope& e, std::uint32_t const version) {
+  if (version > 1) throw std::runtime_error("Envelope: unknown version");
+  ar(e.sequence, e.recorded_at, e.decision, e.leaf_hash);
+}
+
+template <class Archive>
+void serialize(Archive& ar, TreeHead& h, std::uint32_t const version) {
+  if (version > 1) throw std::runtime_error("TreeHead: unknown version");
+  ar(h.size, h.root, h.timestamp, h.key_id, h.signature);
+}
+
+// Encodes with cereal's portable binary archive.
+template <typename T>
+std::string Encode(const T& value);
+// Decodes bytes written by Encode; Corruption ("store.decode") if they are
+// malformed, of an unknown version, or followed by extra bytes.
+template <typename T>
+Result<T> Decode(ByteView bytes);
+
+}  // namespace pl::ledger
+
+CEREAL_CLASS_VERSION(pl::ledger::Value, 1)
+CEREAL_CLASS_VERSION(pl::ledger::Decision, 1)
+CEREAL_CLASS_VERSION(pl::ledger::DecisionSignature, 1)
+CEREAL_CLASS_VERSION(pl::ledger::SignedDecision, 1)
+CEREAL_CLASS_VERSION(pl::ledger::Envelope, 1)
+CEREAL_CLASS_VERSION(pl::ledger::TreeHead, 1)

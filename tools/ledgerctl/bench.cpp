@@ -1,0 +1,152 @@
+// bench: signature and durable-append throughput on this machine.
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <iomanip>
+#include <iostream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "cli.h"
+
+namespace pl::ctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// A decision whose signed JSON form is about `bytes` long.
+ledger::SignedDecision MakeDecision(std::size_t i, std::size_t bytes,
+                                    const crypto::PrivateKey& key) {
+  ledger::SignedDecision d;
+  d.decision.id = "bench-" + std::to_string(i);
+  d.decision.type = "project.milestone_reported";
+  d.decision.body = "secretariat";
+  d.decision.issued_at = 1330592400000 + static_cast<ledger::Timestamp>(i) * 1000;
+  const std::size_t fixed = 260;  // envelope fields and one signature
+  d.decision.payload = ledger::Value(ledger::Value::Object{
+      {"project_id", "P-" + std::to_string(i % 997)},
+      {"summary", std::string(bytes > fixed ? bytes - fixed : 1, 'x')}});
+  ledger::Sign(&d, key);
+  return d;
+}
+
+// Verifies every decision's signatures, split across `threads` threads.
+bool VerifyAll(std::span<const ledger::SignedDecision> batch, const ledger::KeyLookup& keys,
+               unsigned threads) {
+  std::vector<std::future<bool>> parts;
+  const std::size_t per = (batch.size() + threads - 1) / threads;
+  for (std::size_t from = 0; from < batch.size(); from += per) {
+    auto part = batch.subspan(from, std::min(per, batch.size() - from));
+    parts.push_back(std::async(std::launch::async, [part, &keys] {
+      for (const auto& d : part) {
+        if (!ledger::VerifySignatures(d, keys).ok()) return false;
+      }
+      return true;
+    }));
+  }
+  bool ok = true;
+  for (auto& p : parts) ok = p.get() && ok;
+  return ok;
+}
+
+int Bench(const std::vector<std::string>& args) {
+  po::options_description flags("flags");
+  std::string dir;
+  double seconds = 1.0;
+  std::size_t events = 20000;
+  flags.add_options()("dir", po::value(&dir),
+                      "where to create the benchmark logs (default: a temporary directory)")(
+      "seconds", po::value(&seconds)->default_value(1.0), "time spent on each signature rate")(
+      "events", po::value(&events)->default_value(20000),
+      "decisions appended at batch sizes 100 and 1000 (batch 1 uses a tenth)");
+  po::variables_map vm;
+  int exit;
+  if (!ParseFlags(args, "[--dir DIR] [--seconds S] [--events N]", flags, nullptr, &vm, &exit)) {
+    return exit;
+  }
+  namespace fs = std::filesystem;
+  const fs::path root = dir.empty() ? fs::temp_directory_path() /
+                                          ("ledger-bench-" + std::to_string(::getpid()))
+                                    : fs::path(dir);
+  fs::create_directories(root);
+  const auto key = crypto::PrivateKey::Generate();
+  const crypto::PublicKey& pub = key.public_key();
+  const ledger::KeyLookup keys = [&pub](const crypto::Hash&) { return &pub; };
+
+  // Single-core signature rates.
+  const std::string message(400, 'm');
+  std::size_t n = 0;
+  crypto::Signature sig{};
+  auto t = Clock::now();
+  for (; Seconds(t) < seconds; ++n) sig = key.Sign(AsBytes(message));
+  const double sign_rate = static_cast<double>(n) / Seconds(t);
+  n = 0;
+  t = Clock::now();
+  for (; Seconds(t) < seconds; ++n) {
+    if (!pub.Verify(AsBytes(message), sig)) return Fail(Status::Invalid("bench", "verify failed"));
+  }
+  const double verify_rate = static_cast<double>(n) / Seconds(t);
+
+  std::vector<ledger::SignedDecision> decisions;
+  decisions.reserve(events);
+  for (std::size_t i = 0; i < events; ++i) decisions.push_back(MakeDecision(i, 400, key));
+  const std::size_t decision_bytes = ledger::CanonicalJson(ledger::ToValue(decisions[0])).size();
+
+  std::cout << std::fixed << std::setprecision(0);
+  std::cout << "machine: " << std::thread::hardware_concurrency() << " hardware threads\n";
+  std::cout << "ed25519 sign (1 core):     " << sign_rate << " /s\n";
+  std::cout << "ed25519 verify (1 core):   " << verify_rate << " /s\n";
+  std::cout << "signed decision size:      " << decision_bytes << " bytes (JSON)\n\n";
+  std::cout << "durable appends (fsync on every commit), signatures verified first:\n";
+  std::cout << "  batch   decisions   appends/s   ratio to 1-core verify\n";
+
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  for (std::size_t batch : {std::size_t{1}, std::size_t{100}, std::size_t{1000}}) {
+    const std::size_t count = batch == 1 ? std::max<std::size_t>(events / 10, 1) : events;
+    const fs::path data = root / ("batch-" + std::to_string(batch));
+    fs::remove_all(data);
+    ledger::StoreOptions options;
+    options.create_if_missing = true;
+    options.sync = true;
+    auto store = ledger::Store::Open(data.string(), options);
+    if (!store.ok()) return Fail(store.status());
+    // Two stages: batch k+1 is verified (on every core) while batch k commits.
+    std::future<Status> committing;
+    t = Clock::now();
+    for (std::size_t from = 0; from < count; from += batch) {
+      auto part = std::span<const ledger::SignedDecision>(decisions).subspan(
+          from, std::min(batch, count - from));
+      if (!VerifyAll(part, keys, threads)) {
+        return Fail(Status::Invalid("bench", "a signature failed"));
+      }
+      if (committing.valid()) {
+        if (Status s = committing.get(); !s.ok()) return Fail(s);
+      }
+      committing = std::async(std::launch::async, [&store, part] {
+        auto r = (*store)->Append(part);
+        return r.ok() ? Status::Ok() : r.status();
+      });
+    }
+    if (Status s = committing.get(); !s.ok()) return Fail(s);
+    const double rate = static_cast<double>(count) / Seconds(t);
+    std::cout << "  " << std::setw(5) << batch << "   " << std::setw(9) << count << "   "
+              << std::setw(9) << rate << "   " << std::setprecision(2) << std::setw(6)
+              << rate / verify_rate << std::setprecision(0) << "\n";
+  }
+  if (dir.empty()) fs::remove_all(root);
+  return kOk;
+}
+
+const bool registered = [] {
+  Verbs()["bench"] = {"Measure Ed25519 rates and verified durable appends on this machine.",
+                      Bench};
+  return true;
+}();
+
+}  // namespace
+}  // namespace pl::ctl
