@@ -249,7 +249,7 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
   std::error_code ec;
   const bool exists = fs::exists(fs::path(dir) / "data.mdb", ec);
   if (!exists && !options.create_if_missing) {
-    return Status::NotFound("store.missing", "no ledger in \"" + dir +
+    return Status::IoError("store.missing", "no ledger in \"" + dir +
                                                  "\" (create one with ledgerctl init, or "
                                                  "append with --create)");
   }
@@ -411,9 +411,8 @@ int LmdbStore::TryAppend(std::span<const SignedDecision> batch, AppendResult* ou
   std::unordered_map<std::string_view, std::size_t> in_batch;
   std::vector<crypto::CompactRange::Node> completed;
   for (const SignedDecision& d : batch) {
-    const std::string signing = SigningBytes(d.decision);
     auto same_as = [&](const Decision& recorded, const Appended& original) -> bool {
-      if (SigningBytes(recorded) != signing) {
+      if (SigningBytes(recorded) != SigningBytes(d.decision)) {
         *refused = Status::Conflict("decision.id_reused",
                                     "decision id \"" + d.decision.id +
                                         "\" is already recorded (sequence " +

@@ -12,13 +12,7 @@ namespace pl::ctl {
 
 int Fail(const Status& status) {
   std::cerr << "ledgerctl: " << status.ToString() << "\n";
-  switch (status.code()) {
-    case Status::Code::kNotFound:
-    case Status::Code::kIoError:
-      return kEnvironment;
-    default:
-      return kRefused;
-  }
+  return status.code() == Status::Code::kIoError ? kEnvironment : kRefused;
 }
 
 int Usage(const std::string& verb, const std::string& message) {
@@ -61,7 +55,7 @@ Result<std::string> ReadInput(const std::string& path) {
     return std::string(std::istreambuf_iterator<char>(std::cin), {});
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("input.unreadable", "cannot read \"" + path + "\"");
+  if (!in) return Status::IoError("input.unreadable", "cannot read \"" + path + "\"");
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -109,7 +103,7 @@ Result<KeyRing> KeyRing::Load(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return Status::NotFound("keys.missing", "no key directory \"" + dir + "\"");
+    return Status::IoError("keys.missing", "no key directory \"" + dir + "\"");
   }
   KeyRing ring;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -122,7 +116,7 @@ Result<KeyRing> KeyRing::Load(const std::string& dir) {
     ring.keys_.emplace(id, *key);
   }
   if (ring.keys_.empty()) {
-    return Status::NotFound("keys.missing", "no *.pub public keys in \"" + dir + "\"");
+    return Status::IoError("keys.missing", "no *.pub public keys in \"" + dir + "\"");
   }
   return ring;
 }

@@ -1,4 +1,5 @@
 // keygen and sign.
+#include <filesystem>
 #include <iostream>
 
 #include "cli.h"
@@ -14,6 +15,10 @@ int Keygen(const std::vector<std::string>& args) {
   po::variables_map vm;
   int exit;
   if (!ParseFlags(args, "--out PREFIX", flags, nullptr, &vm, &exit)) return exit;
+  if (const auto parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
   const auto key = crypto::PrivateKey::Generate();
   if (Status s = key.Save(out + ".key"); !s.ok()) return Fail(s);
   if (Status s = key.public_key().Save(out + ".pub"); !s.ok()) return Fail(s);

@@ -246,7 +246,7 @@ int VerifyVerb(const std::vector<std::string>& args) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   PrintJson(Value(Value::Object{{"events", static_cast<std::int64_t>(head.size)},
                                 {"root", ToHex(head.root)},
-                                {"seconds_x1000", static_cast<std::int64_t>(seconds * 1000)},
+                                {"milliseconds", static_cast<std::int64_t>(seconds * 1000)},
                                 {"verified", true}}),
             false);
   return kOk;

@@ -68,7 +68,7 @@ struct AppendResult {
 
 class Store {
  public:
-  // Errors: "store.missing" (no log and !create_if_missing), "store.format"
+  // Errors: "store.missing" (I/O: no log and !create_if_missing), "store.format"
   // (another format or version), "store.locked" (another process writes),
   // "store.io" (LMDB or the file system failed), "key.*" (log key).
   static Result<std::unique_ptr<Store>> Open(const std::string& dir,

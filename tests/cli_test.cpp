@@ -1,0 +1,180 @@
+// ledgerctl end to end: the real executable on a real data directory.
+#define BOOST_TEST_MODULE cli
+#include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "process.h"
+
+using pl::test::Outcome;
+using pl::test::Run;
+
+namespace {
+
+const std::string kCtl = LEDGERCTL_PATH;
+
+void Write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string DecisionJson(const std::string& id, const std::string& note = "routine") {
+  return R"({"decision_id":")" + id +
+         R"(","type":"project.proposed","body":"secretariat","issued_at":"2013-05-02T08:00:00Z","payload":{"project_id":"P-)" +
+         id + R"(","note":")" + note + R"("}})";
+}
+
+// A data directory with keys and a few appended decisions.
+struct Ledger {
+  pl::test::TempDir dir;
+  std::string data = dir.str("data"), keys = dir.str("keys"), other = dir.str("other");
+
+  Ledger() {
+    std::filesystem::create_directories(keys);
+    std::filesystem::create_directories(other);
+    BOOST_REQUIRE(Run(kCtl + " keygen --out " + keys + "/officer").exit_code == 0);
+    BOOST_REQUIRE(Run(kCtl + " keygen --out " + other + "/stranger").exit_code == 0);
+    std::string decisions;
+    for (int i = 0; i < 12; ++i) {
+      decisions += DecisionJson("d-" + std::to_string(i), i == 7 ? "flip-target-marker" : "x") +
+                   "\n";
+    }
+    Write(dir.str("decisions.json"), decisions);
+    Outcome signed_ = Run(kCtl + " sign --key " + keys + "/officer.key " + dir.str("decisions.json"));
+    BOOST_REQUIRE_MESSAGE(signed_.exit_code == 0, signed_.err);
+    Write(dir.str("signed.jsonl"), signed_.out);
+    Outcome appended = Run(kCtl + " append --create --data " + data + " --keys " + keys + " " +
+                           dir.str("signed.jsonl"));
+    BOOST_REQUIRE_MESSAGE(appended.exit_code == 0, appended.err);
+  }
+
+  std::string Head() { return Run(kCtl + " head --data " + data).out; }
+  Outcome Append(const std::string& text) {
+    Write(dir.str("input.json"), text);
+    return Run(kCtl + " append --data " + data + " --keys " + keys + " " + dir.str("input.json"));
+  }
+  Outcome Verify() { return Run(kCtl + " verify --data " + data + " --keys " + keys); }
+  // The signed form of one decision by the given key file.
+  std::string Signed(const std::string& json, const std::string& key_file) {
+    Write(dir.str("one.json"), json);
+    return Run(kCtl + " sign --key " + key_file + " " + dir.str("one.json")).out;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(keygen_writes_a_private_key_only_its_owner_can_read) {
+  Ledger l;
+  namespace fs = std::filesystem;
+  BOOST_TEST(((fs::status(l.keys + "/officer.key").permissions() & fs::perms::all) ==
+              (fs::perms::owner_read | fs::perms::owner_write)));
+  BOOST_TEST(ReadFile(l.keys + "/officer.pub").find("BEGIN PUBLIC KEY") != std::string::npos);
+  BOOST_TEST(Run(kCtl + " keygen --out " + l.keys + "/officer").exit_code == 1);  // no overwrite
+}
+
+BOOST_AUTO_TEST_CASE(append_verify_prove_end_to_end) {
+  Ledger l;
+  Outcome v = l.Verify();
+  BOOST_TEST(v.exit_code == 0, v.err);
+  BOOST_TEST(v.out.find("\"verified\":true") != std::string::npos);
+  BOOST_TEST(l.Head().find("\"size\": 12") != std::string::npos);
+
+  Outcome proof = Run(kCtl + " prove --data " + l.data + " --id d-5");
+  BOOST_TEST(proof.exit_code == 0, proof.err);
+  BOOST_TEST(proof.out.find("\"sequence\": 5") != std::string::npos);
+  Outcome consistency = Run(kCtl + " prove --data " + l.data + " --old 3");
+  BOOST_TEST(consistency.exit_code == 0, consistency.err);
+  BOOST_TEST(Run(kCtl + " prove --data " + l.data + " --seq 12").exit_code == 1);
+
+  Outcome show = Run(kCtl + " show --data " + l.data + " 3");
+  BOOST_TEST(show.out.find("\"decision_id\": \"d-3\"") != std::string::npos);
+  Outcome tail = Run(kCtl + " tail --data " + l.data + " -n 2");
+  BOOST_TEST(tail.out.find("\"sequence\":10") != std::string::npos);
+  BOOST_TEST(tail.out.find("\"sequence\":11") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(reappending_is_idempotent) {
+  Ledger l;
+  const std::string head = l.Head();
+  Outcome again = l.Append(ReadFile(l.dir.str("signed.jsonl")));
+  BOOST_TEST(again.exit_code == 0, again.err);
+  BOOST_TEST(again.out.find("\"duplicate\":false") == std::string::npos);
+  BOOST_TEST(l.Head() == head);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_the_log_is_unchanged) {
+  Ledger l;
+  const std::string head = l.Head();
+  const std::string good = l.Signed(DecisionJson("new-1"), l.keys + "/officer.key");
+  const std::string stranger = l.Signed(DecisionJson("new-2"), l.other + "/stranger.key");
+  // Same decision, signature made by the stranger but claiming the officer's key id.
+  std::string wrong_key = stranger;
+  {
+    const std::string officer_id = good.substr(good.find("\"key_id\":\"") + 10, 64);
+    const std::string stranger_id = stranger.substr(stranger.find("\"key_id\":\"") + 10, 64);
+    wrong_key.replace(wrong_key.find(stranger_id), 64, officer_id);
+  }
+  std::string truncated = good;
+  truncated.erase(truncated.find("\"signature\":\"") + 13, 4);
+  std::string tampered = good;
+  tampered.replace(tampered.find("routine"), 7, "ROUTINE");
+  const std::string reused = l.Signed(DecisionJson("d-3", "different"), l.keys + "/officer.key");
+
+  struct Case {
+    std::string name, input, rule;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"unknown key", stranger, "signature.unknown_key"},
+           {"wrong key", wrong_key, "signature.invalid"},
+           {"truncated signature", truncated, "signature.malformed"},
+           {"altered payload", tampered, "signature.invalid"},
+           {"unsigned", DecisionJson("new-3"), "signature.missing"},
+           {"malformed JSON", "{\"decision_id\": \"x\",", "json.syntax"},
+           {"empty file", "", "input.empty"},
+           {"reused id", reused, "decision.id_reused"},
+           // A good decision first: all or nothing, it is not appended either.
+           {"good then bad", good + stranger, "signature.unknown_key"},
+       }) {
+    BOOST_TEST_CONTEXT(c.name) {
+      Outcome o = l.Append(c.input);
+      BOOST_TEST(o.exit_code == 1);
+      BOOST_TEST(o.err.find(c.rule) != std::string::npos, o.err);
+      BOOST_TEST(l.Head() == head);
+    }
+  }
+  BOOST_TEST(l.Verify().exit_code == 0);
+}
+
+BOOST_AUTO_TEST_CASE(verify_names_the_event_with_a_flipped_byte) {
+  Ledger l;
+  const std::string path = l.data + "/data.mdb";
+  std::string bytes = ReadFile(path);
+  const auto at = bytes.find("flip-target-marker");
+  BOOST_REQUIRE(at != std::string::npos);
+  bytes[at + 5] ^= 0x01;
+  Write(path, bytes);
+  Outcome v = l.Verify();
+  BOOST_TEST(v.exit_code == 1);
+  BOOST_TEST(v.err.find("event 7") != std::string::npos, v.err);
+  BOOST_TEST(v.err.find("verify.leaf_hash") != std::string::npos, v.err);
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_and_help) {
+  BOOST_TEST(Run(kCtl).exit_code == 2);
+  BOOST_TEST(Run(kCtl + " frobnicate").exit_code == 2);
+  for (const char* verb : {"keygen", "sign", "append", "show", "tail", "head", "verify", "prove",
+                           "init", "bench"}) {
+    BOOST_TEST_CONTEXT(verb) {
+      Outcome help = Run(kCtl + " " + verb + " --help");
+      BOOST_TEST(help.exit_code == 0);
+      BOOST_TEST(help.out.find("usage: ledgerctl") != std::string::npos);
+    }
+  }
+  BOOST_TEST(Run(kCtl + " verify --data /nonexistent --keys /nonexistent").exit_code == 3);
+  BOOST_TEST(Run(kCtl + " append --data x --keys y --batch 0").exit_code == 2);
+}
