@@ -364,12 +364,13 @@ BOOST_AUTO_TEST_CASE(tampered_inclusion_proofs_fail) {
       BOOST_TEST_CONTEXT("leaf " << i << " of " << n) {
         const std::vector<Hash> proof = RefPath(t.leaves, i, 0, n);
         const Hash& leaf = t.leaves[i];
+        // `why` is a word the message must contain, naming the failed check.
         auto expect_fail = [&](const char* what, const Hash& l, uint64_t index, uint64_t size,
-                               const std::vector<Hash>& p, const Hash& r) {
+                               const std::vector<Hash>& p, const Hash& r, const char* why = "") {
           const Status s = VerifyInclusion(l, index, size, p, r);
           BOOST_TEST(!s.ok(), what << " was accepted");
           BOOST_TEST(s.rule() == "proof.inclusion_invalid");
-          BOOST_TEST(!s.message().empty());
+          BOOST_TEST(s.message().find(why) != std::string::npos, what << ": " << s.message());
           ++checked;
         };
 
@@ -389,20 +390,20 @@ BOOST_AUTO_TEST_CASE(tampered_inclusion_proofs_fail) {
           expect_fail("wrong size", leaf, i, size, proof, RefMth(t.leaves, 0, size));
         }
         if (!proof.empty()) {
-          expect_fail("truncated", leaf, i, n, {proof.begin(), proof.end() - 1}, root);
-          expect_fail("first dropped", leaf, i, n, {proof.begin() + 1, proof.end()}, root);
+          expect_fail("truncated", leaf, i, n, {proof.begin(), proof.end() - 1}, root, "fewer");
+          expect_fail("first dropped", leaf, i, n, {proof.begin() + 1, proof.end()}, root, "fewer");
         }
         std::vector<Hash> longer = proof;
         longer.push_back(Sha256(AsBytes("extra")));
-        expect_fail("extended", leaf, i, n, longer, root);
+        expect_fail("extended", leaf, i, n, longer, root, "more");
         longer = proof;
         longer.insert(longer.begin(), leaf);
-        expect_fail("extended at the front", leaf, i, n, longer, root);
+        expect_fail("extended at the front", leaf, i, n, longer, root, "more");
         for (std::size_t j = 0; j + 1 < proof.size(); ++j) {
           if (proof[j] == proof[j + 1]) continue;
           std::vector<Hash> swapped = proof;
           std::swap(swapped[j], swapped[j + 1]);
-          expect_fail("swapped", leaf, i, n, swapped, root);
+          expect_fail("swapped", leaf, i, n, swapped, root, "does not match");
         }
         if (proof.size() > 2 && proof.front() != proof.back()) {
           std::vector<Hash> swapped = proof;
@@ -412,11 +413,12 @@ BOOST_AUTO_TEST_CASE(tampered_inclusion_proofs_fail) {
         for (std::size_t j = 0; j < proof.size(); ++j) {
           std::vector<Hash> flipped = proof;
           flipped[j] = Flip(flipped[j], static_cast<unsigned>(37 * j + i));
-          expect_fail("flipped", leaf, i, n, flipped, root);
+          expect_fail("flipped", leaf, i, n, flipped, root, "does not match");
         }
-        expect_fail("wrong root", leaf, i, n, proof, Flip(root, static_cast<unsigned>(i)));
+        expect_fail("wrong root", leaf, i, n, proof, Flip(root, static_cast<unsigned>(i)),
+                    "does not match");
         expect_fail("root of another size", leaf, i, n, proof, RefMth(t.leaves, 0, n + 1));
-        expect_fail("wrong leaf", Flip(leaf, 200), i, n, proof, root);
+        expect_fail("wrong leaf", Flip(leaf, 200), i, n, proof, root, "does not match");
         expect_fail("another leaf", t.leaves[(i + 1) % kMaxLeaves], i, n, proof, root);
         expect_fail("node hash as leaf hash", RefNode(leaf, leaf), i, n, proof, root);
       }
@@ -435,12 +437,14 @@ BOOST_AUTO_TEST_CASE(tampered_consistency_proofs_fail) {
       BOOST_TEST_CONTEXT("sizes " << m << " and " << n) {
         const Hash old_root = RefMth(t.leaves, 0, m);
         const std::vector<Hash> proof = RefProof(t.leaves, m, n);
+        // `why` is a word the message must contain, naming the failed check.
         auto expect_fail = [&](const char* what, uint64_t old_size, uint64_t new_size,
-                               const Hash& o, const Hash& r, const std::vector<Hash>& p) {
+                               const Hash& o, const Hash& r, const std::vector<Hash>& p,
+                               const char* why = "") {
           const Status s = VerifyConsistency(old_size, new_size, o, r, p);
           BOOST_TEST(!s.ok(), what << " was accepted");
           BOOST_TEST(s.rule() == "proof.consistency_invalid");
-          BOOST_TEST(!s.message().empty());
+          BOOST_TEST(s.message().find(why) != std::string::npos, what << ": " << s.message());
           ++checked;
         };
 
@@ -458,29 +462,32 @@ BOOST_AUTO_TEST_CASE(tampered_consistency_proofs_fail) {
                       proof);
         }
         expect_fail("sizes reversed", n, m, new_root, old_root, proof);
-        expect_fail("truncated", m, n, old_root, new_root, {proof.begin(), proof.end() - 1});
-        expect_fail("first dropped", m, n, old_root, new_root, {proof.begin() + 1, proof.end()});
+        const char* shorter = proof.size() > 1 ? "fewer" : "empty";
+        expect_fail("truncated", m, n, old_root, new_root, {proof.begin(), proof.end() - 1},
+                    shorter);
+        expect_fail("first dropped", m, n, old_root, new_root, {proof.begin() + 1, proof.end()},
+                    shorter);
         std::vector<Hash> longer = proof;
         longer.push_back(Sha256(AsBytes("extra")));
-        expect_fail("extended", m, n, old_root, new_root, longer);
+        expect_fail("extended", m, n, old_root, new_root, longer, "more");
         longer = proof;
         longer.insert(longer.begin(), old_root);
-        expect_fail("extended at the front", m, n, old_root, new_root, longer);
+        expect_fail("extended at the front", m, n, old_root, new_root, longer, "more");
         for (std::size_t j = 0; j + 1 < proof.size(); ++j) {
           if (proof[j] == proof[j + 1]) continue;
           std::vector<Hash> swapped = proof;
           std::swap(swapped[j], swapped[j + 1]);
-          expect_fail("swapped", m, n, old_root, new_root, swapped);
+          expect_fail("swapped", m, n, old_root, new_root, swapped, "does not match");
         }
         for (std::size_t j = 0; j < proof.size(); ++j) {
           std::vector<Hash> flipped = proof;
           flipped[j] = Flip(flipped[j], static_cast<unsigned>(29 * j + m));
-          expect_fail("flipped", m, n, old_root, new_root, flipped);
+          expect_fail("flipped", m, n, old_root, new_root, flipped, "does not match");
         }
-        expect_fail("wrong old root", m, n, Flip(old_root, 3), new_root, proof);
-        expect_fail("wrong new root", m, n, old_root, Flip(new_root, 250), proof);
+        expect_fail("wrong old root", m, n, Flip(old_root, 3), new_root, proof, "old root");
+        expect_fail("wrong new root", m, n, old_root, Flip(new_root, 250), proof, "new root");
         expect_fail("roots swapped", m, n, new_root, old_root, proof);
-        expect_fail("empty proof", m, n, old_root, new_root, {});
+        expect_fail("empty proof", m, n, old_root, new_root, {}, "empty");
       }
     }
   }
