@@ -99,7 +99,8 @@ Status CheckEd25519(const EVP_PKEY* pkey, const char* what) {
 // group or others may access: the check is on the opened descriptor, so the
 // file inspected is the file read.
 Result<std::string> ReadKeyFile(const std::string& path, bool private_key) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO at `path` must not hang the open; it then fails S_ISREG.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) {
@@ -237,6 +238,8 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
     return Status::Invalid("key.pem_invalid", "not a PEM \"PUBLIC KEY\" (SubjectPublicKeyInfo): " +
                                                   TakeOpenSslError());
   }
+  // Decoders tried and rejected on the way may have queued errors.
+  ERR_clear_error();
   if (Status s = CheckEd25519(pkey.get(), "the PEM public key"); !s.ok()) return s;
   RawPublicKey raw;
   std::size_t len = raw.size();
@@ -322,12 +325,15 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
   if (!bio) return Status::Invalid("key.pem_invalid", "PEM text too large");
   PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassword, nullptr));
   if (!pkey) {
-    const bool encrypted = pem.find("ENCRYPTED") != std::string_view::npos;
-    return Status::Invalid("key.pem_invalid",
-                           encrypted ? "the PEM private key is encrypted; only unencrypted "
-                                       "PKCS#8 keys are supported"
-                                     : "not a PEM \"PRIVATE KEY\" (PKCS#8): " + TakeOpenSslError());
+    const std::string error = TakeOpenSslError();
+    if (pem.find("ENCRYPTED") != std::string_view::npos) {
+      return Status::Invalid("key.pem_invalid",
+                             "the PEM private key is encrypted; only unencrypted PKCS#8 keys "
+                             "are supported");
+    }
+    return Status::Invalid("key.pem_invalid", "not a PEM \"PRIVATE KEY\" (PKCS#8): " + error);
   }
+  // Decoders tried and rejected on the way may have queued errors.
   ERR_clear_error();
   if (Status s = CheckEd25519(pkey.get(), "the PEM private key"); !s.ok()) return s;
   std::array<std::uint8_t, kKeySize> seed;

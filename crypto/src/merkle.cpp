@@ -59,7 +59,9 @@ void ShiftWhileEven(uint64_t& fn, uint64_t& sn) {
 }  // namespace
 
 Hash LeafHash(ByteView entry) {
-  Sha256Hasher h;
+  // Finish() resets the hasher, so one per thread serves every call without
+  // allocating a context each time.
+  thread_local Sha256Hasher h;
   const std::uint8_t prefix = 0x00;
   h.Update(ByteView(&prefix, 1));
   h.Update(entry);
