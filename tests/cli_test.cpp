@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <vector>
 
 #include "process.h"
 
@@ -41,11 +43,12 @@ struct Ledger {
     BOOST_REQUIRE(Run(kCtl + " keygen --out " + other + "/stranger").exit_code == 0);
     std::string decisions;
     for (int i = 0; i < 12; ++i) {
-      decisions += DecisionJson("d-" + std::to_string(i), i == 7 ? "flip-target-marker" : "x") +
-                   "\n";
+      decisions +=
+          DecisionJson("d-" + std::to_string(i), i == 7 ? "flip-target-marker" : "x") + "\n";
     }
     Write(dir.str("decisions.json"), decisions);
-    Outcome signed_ = Run(kCtl + " sign --key " + keys + "/officer.key " + dir.str("decisions.json"));
+    Outcome signed_ =
+        Run(kCtl + " sign --key " + keys + "/officer.key " + dir.str("decisions.json"));
     BOOST_REQUIRE_MESSAGE(signed_.exit_code == 0, signed_.err);
     Write(dir.str("signed.jsonl"), signed_.out);
     Outcome appended = Run(kCtl + " append --create --data " + data + " --keys " + keys + " " +
@@ -164,11 +167,84 @@ BOOST_AUTO_TEST_CASE(verify_names_the_event_with_a_flipped_byte) {
   BOOST_TEST(v.err.find("verify.leaf_hash") != std::string::npos, v.err);
 }
 
+BOOST_AUTO_TEST_CASE(audit_pages_through_events_as_json_and_table) {
+  Ledger l;
+  const std::string signed_ = ReadFile(l.dir.str("signed.jsonl"));
+  const std::string officer = signed_.substr(signed_.find("\"key_id\":\"") + 10, 64);
+  const std::string audit = kCtl + " audit --data " + l.data + " ";
+  auto lines = [](const std::string& out) {
+    std::vector<std::string> v;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) v.push_back(line);
+    return v;
+  };
+
+  // JSON Lines, newest first, then the cursor; following it reaches every event once.
+  std::vector<std::string> sequences;
+  std::string before;
+  for (int page = 0; page < 5; ++page) {
+    Outcome o = Run(audit + "--format json --limit 5" + before);
+    BOOST_REQUIRE_MESSAGE(o.exit_code == 0, o.err);
+    const auto out = lines(o.out);
+    BOOST_REQUIRE(!out.empty());
+    for (std::size_t i = 0; i + 1 < out.size(); ++i) {
+      BOOST_TEST(out[i].find("{\"authority\":\"\",\"event\":{\"decision\":") == 0u, out[i]);
+      const auto at = out[i].find("\"sequence\":");
+      sequences.push_back(out[i].substr(at + 11, out[i].find(',', at) - at - 11));
+    }
+    if (out.back() == "{\"next_before\":null}") break;
+    BOOST_REQUIRE(out.back().starts_with("{\"next_before\":"));
+    before = " --before " + out.back().substr(15, out.back().size() - 16);
+  }
+  BOOST_TEST(sequences == (std::vector<std::string>{"11", "10", "9", "8", "7", "6", "5", "4", "3",
+                                                    "2", "1", "0"}));
+
+  // Filters: each kind the offline append indexes, alone and combined.
+  auto count = [&](const std::string& flags) {
+    Outcome o = Run(audit + "--format json " + flags);
+    BOOST_TEST(o.exit_code == 0, o.err);
+    return lines(o.out).size() - 1;
+  };
+  BOOST_TEST(count("") == 12u);
+  BOOST_TEST(count("--body secretariat") == 12u);
+  BOOST_TEST(count("--body joint-committee") == 0u);
+  BOOST_TEST(count("--signer " + officer) == 12u);
+  BOOST_TEST(count("--signer " + std::string(64, '0')) == 0u);
+  BOOST_TEST(count("--type 'project.*'") == 12u);
+  BOOST_TEST(count("--type project.proposed --body secretariat") == 12u);
+  BOOST_TEST(count("--type project.approved") == 0u);
+  BOOST_TEST(count("--from 2013-05-02T08:00:00Z --to 2013-05-02T08:00:01Z") == 12u);
+  BOOST_TEST(count("--to 2013-05-02T08:00:00Z") == 0u);
+  BOOST_TEST(count("--subject P-d-3") == 0u);  // the offline append files no subjects
+
+  // The table: a header and one aligned row per event, newest first.
+  Outcome table = Run(audit + "--type 'project.*' --limit 3");
+  BOOST_REQUIRE_MESSAGE(table.exit_code == 0, table.err);
+  const auto rows = lines(table.out);
+  BOOST_REQUIRE(rows.size() == 4u);
+  BOOST_TEST(rows[0].starts_with("seq  issued_at "));
+  BOOST_TEST(rows[0].find("type") == rows[1].find("project.proposed"));
+  BOOST_TEST(rows[0].find("signers") == rows[1].find(officer.substr(0, 8) + "  -"));
+  BOOST_TEST(rows[1].starts_with("11   2013-05-02T08:00:00Z  project.proposed  secretariat  "));
+  BOOST_TEST(rows[3].starts_with("9 "));
+  BOOST_TEST(table.err.find("--before 9") != std::string::npos, table.err);
+
+  // Usage errors, and a refused query.
+  BOOST_TEST(Run(audit + "--signer xyz").exit_code == 2);
+  BOOST_TEST(Run(audit + "--from yesterday").exit_code == 2);
+  BOOST_TEST(Run(audit + "--format xml").exit_code == 2);
+  BOOST_TEST(Run(audit + "--limit 0").exit_code == 2);
+  Outcome bad_family = Run(audit + "--type '.*'");
+  BOOST_TEST(bad_family.exit_code == 1);
+  BOOST_TEST(bad_family.err.find("audit.type") != std::string::npos, bad_family.err);
+  BOOST_TEST(Run(kCtl + " audit --data " + l.dir.str("absent")).exit_code == 3);
+}
+
 BOOST_AUTO_TEST_CASE(usage_errors_and_help) {
   BOOST_TEST(Run(kCtl).exit_code == 2);
   BOOST_TEST(Run(kCtl + " frobnicate").exit_code == 2);
   for (const char* verb : {"keygen", "sign", "append", "show", "tail", "head", "verify", "prove",
-                           "init", "bench"}) {
+                           "init", "bench", "audit"}) {
     BOOST_TEST_CONTEXT(verb) {
       Outcome help = Run(kCtl + " " + verb + " --help");
       BOOST_TEST(help.exit_code == 0);

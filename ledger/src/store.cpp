@@ -4,9 +4,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <mutex>
+#include <queue>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -29,6 +32,44 @@ std::array<std::uint8_t, 9> NodeKey(unsigned level, std::uint64_t index) {
   return key;
 }
 
+// Index kinds (docs/storage.md): the first byte of every key in `index`.
+constexpr char kSubject = 's', kBody = 'b', kSigner = 'k', kType = 't', kFamily = 'f',
+               kIssued = 'i';
+
+constexpr std::uint64_t kNoBefore = std::numeric_limits<std::uint64_t>::max();
+constexpr std::size_t kDefaultAuditLimit = 50, kMaxAuditLimit = 1000;
+
+// kind || value || 0x00: every entry of one value sorts together, by sequence.
+// REQUIRES: value has no NUL byte, or a fixed length for its kind.
+std::string IndexPrefix(char kind, std::string_view value) {
+  std::string prefix(1, kind);
+  prefix += value;
+  prefix += '\0';
+  return prefix;
+}
+
+std::string WithSequence(std::string prefix, std::uint64_t sequence) {
+  const auto be = lmdb::BigEndian(sequence);
+  prefix.append(be.begin(), be.end());
+  return prefix;
+}
+
+// 'i' || issued_at || sequence. Decisions are dated 1970 or later
+// (ParseTimestamp), so issued_at is never negative and sorts as a u64.
+std::string IssuedKey(Timestamp issued_at, std::uint64_t sequence) {
+  const auto be = lmdb::BigEndian(static_cast<std::uint64_t>(issued_at));
+  return WithSequence(std::string(1, kIssued) + std::string(be.begin(), be.end()), sequence);
+}
+
+// The part of a type before its first '.', which 'f' entries file it under;
+// empty when the type has no '.' (it then belongs to no family).
+std::string_view Family(std::string_view type) {
+  const auto dot = type.find('.');
+  return dot == std::string_view::npos ? std::string_view() : type.substr(0, dot);
+}
+
+std::string_view AsText(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
 class LmdbStore final : public Store {
  public:
   ~LmdbStore() override {
@@ -38,7 +79,11 @@ class LmdbStore final : public Store {
 
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const StoreOptions& options);
 
-  Result<AppendResult> Append(std::span<const SignedDecision> batch) override;
+  Result<AppendResult> Append(std::span<const SignedDecision> batch) override {
+    return Append(batch, options_.clock ? options_.clock() : Now(), {});
+  }
+  Result<AppendResult> Append(std::span<const SignedDecision> batch, Timestamp recorded_at,
+                              std::span<const Annotation> annotations) override;
 
   std::uint64_t size() const override {
     std::lock_guard lock(state_mutex_);
@@ -74,12 +119,9 @@ class LmdbStore final : public Store {
   Status Scan(std::uint64_t from, std::uint64_t to,
               const std::function<bool(const Envelope&)>& visit) const override {
     return ScanRaw(from, to, [&](std::uint64_t seq, ByteView bytes) {
-      auto e = Decode<Envelope>(bytes);
-      if (!e.ok() || e->sequence != seq) {
-        scan_error_ = Status::Corruption(
-            "store.decode", "event " + std::to_string(seq) + " does not decode: " +
-                                (e.ok() ? "it carries sequence " + std::to_string(e->sequence)
-                                        : e.status().message()));
+      auto e = DecodeEvent(seq, bytes);
+      if (!e.ok()) {
+        scan_error_ = e.status();
         return false;
       }
       return visit(*e);
@@ -154,6 +196,92 @@ class LmdbStore final : public Store {
     return crypto::ConsistencyProof(Nodes(r.txn), old_size, new_size);
   }
 
+  Result<AuditPage> Audit(const AuditQuery& query) const override;
+
+  Result<std::string> Authority(std::uint64_t sequence) const override {
+    ReadTxn r;
+    if (Status s = BeginRead(&r); !s.ok()) return s;
+    int rc;
+    if (!r.txn.Get(events_, lmdb::BigEndian(sequence), &rc)) {
+      if (rc == MDB_NOTFOUND) {
+        return Status::NotFound("store.not_found", "no event " + std::to_string(sequence));
+      }
+      return lmdb::Error(rc, "reading event " + std::to_string(sequence));
+    }
+    return AuthorityIn(r.txn, sequence);
+  }
+
+  Status PutCheckpoint(std::uint64_t size, ByteView bytes) override;
+
+  Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const override {
+    ReadTxn r;
+    if (Status s = BeginRead(&r); !s.ok()) return s;
+    int rc;
+    lmdb::Cursor cursor(r.txn, checkpoints_, &rc);
+    if (rc) return lmdb::Error(rc, "opening a checkpoints cursor");
+    ByteView key, value;
+    // The newest key <= at_most is the one before the first key > at_most.
+    if (at_most == kNoBefore) {
+      rc = cursor.Get(MDB_LAST, &key, &value);
+    } else {
+      rc = cursor.Get(MDB_SET_RANGE, &key, &value, lmdb::BigEndian(at_most + 1));
+      rc = rc == 0              ? cursor.Get(MDB_PREV, &key, &value)
+           : rc == MDB_NOTFOUND ? cursor.Get(MDB_LAST, &key, &value)
+                                : rc;
+    }
+    if (rc == MDB_NOTFOUND) {
+      return Status::NotFound("store.not_found",
+                              "no checkpoint at a size <= " + std::to_string(at_most));
+    }
+    if (rc) return lmdb::Error(rc, "reading checkpoints");
+    return std::pair{lmdb::FromBigEndian(key), std::string(AsText(value))};
+  }
+
+  Result<std::vector<std::uint64_t>> Checkpoints() const override {
+    ReadTxn r;
+    if (Status s = BeginRead(&r); !s.ok()) return s;
+    int rc;
+    lmdb::Cursor cursor(r.txn, checkpoints_, &rc);
+    if (rc) return lmdb::Error(rc, "opening a checkpoints cursor");
+    std::vector<std::uint64_t> sizes;
+    ByteView key, value;
+    for (rc = cursor.Get(MDB_FIRST, &key, &value); rc == 0;
+         rc = cursor.Get(MDB_NEXT, &key, &value)) {
+      sizes.push_back(lmdb::FromBigEndian(key));
+    }
+    if (rc != MDB_NOTFOUND) return lmdb::Error(rc, "listing checkpoints");
+    return sizes;
+  }
+
+  Result<std::uint64_t> SizeAt(Timestamp t) const override {
+    ReadTxn r;
+    if (Status s = BeginRead(&r); !s.ok()) return s;
+    // The size of this snapshot, not size(): a commit after BeginRead is not in it.
+    std::uint64_t low = 0, high = 0;
+    {
+      int rc;
+      lmdb::Cursor cursor(r.txn, events_, &rc);
+      if (rc) return lmdb::Error(rc, "opening an events cursor");
+      ByteView key, value;
+      rc = cursor.Get(MDB_LAST, &key, &value);
+      if (rc == 0) high = lmdb::FromBigEndian(key) + 1;
+      if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::Error(rc, "reading the last event");
+    }
+    // recorded_at never decreases along the log, so the events with
+    // recorded_at <= t are a prefix: find its end.
+    while (low < high) {
+      const std::uint64_t mid = low + (high - low) / 2;
+      auto e = ReadIn(r.txn, mid);
+      if (!e.ok()) return e.status();
+      if (e->recorded_at <= t) {
+        low = mid + 1;
+      } else {
+        high = mid;
+      }
+    }
+    return low;
+  }
+
  private:
   // A read transaction, holding off map growth (which needs no live
   // transaction in this process) while it lasts.
@@ -210,32 +338,64 @@ class LmdbStore final : public Store {
       }
       return lmdb::Error(rc, "reading event " + std::to_string(sequence));
     }
-    auto e = Decode<Envelope>(*v);
-    if (!e.ok()) {
-      return Status::Corruption("store.decode", "event " + std::to_string(sequence) +
-                                                    " does not decode: " + e.status().message());
+    return DecodeEvent(sequence, *v);
+  }
+
+  // The stored bytes of event `sequence`; "store.decode" when they do not
+  // decode or carry another sequence.
+  static Result<Envelope> DecodeEvent(std::uint64_t sequence, ByteView bytes) {
+    auto e = Decode<Envelope>(bytes);
+    if (!e.ok() || e->sequence != sequence) {
+      return Status::Corruption("store.decode",
+                                "event " + std::to_string(sequence) + " does not decode: " +
+                                    (e.ok() ? "it carries sequence " + std::to_string(e->sequence)
+                                            : e.status().message()));
     }
     return e;
   }
 
-  // One attempt at the write transaction; MDB_MAP_FULL comes back as the
-  // return code so Append can grow the map and try again.
-  int TryAppend(std::span<const SignedDecision> batch, AppendResult* out,
+  // The authority of an event known to exist ("" when none was recorded).
+  Result<std::string> AuthorityIn(const lmdb::Txn& txn, std::uint64_t sequence) const {
+    int rc;
+    auto v = txn.Get(authority_, lmdb::BigEndian(sequence), &rc);
+    if (v) return std::string(AsText(*v));
+    if (rc == MDB_NOTFOUND) return std::string();
+    return lmdb::Error(rc, "reading the authority of event " + std::to_string(sequence));
+  }
+
+  // Calls visit(sequence, value) for each key prefix || sequence (u64 BE) of
+  // dbi with sequence < before, highest first, until visit returns false.
+  Status WalkBack(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix, std::uint64_t before,
+                  const std::function<bool(std::uint64_t, ByteView)>& visit) const;
+
+  // One attempt at a write transaction: returns an LMDB code, MDB_MAP_FULL
+  // among them, and starts from scratch each time it is called.
+  using WriteAttempt = std::function<int()>;
+  // Runs attempt until it fits the map, doubling the map after each
+  // MDB_MAP_FULL; any other failing code becomes an error naming `what`.
+  // REQUIRES: write_mutex_ held.
+  Status WriteGrowing(const WriteAttempt& attempt, const std::string& what);
+
+  int TryAppend(std::span<const SignedDecision> batch, Timestamp recorded_at,
+                std::span<const Annotation> annotations, AppendResult* out,
                 crypto::CompactRange* range, Status* refused);
+  // Files a new event in the index (and its authority) in the append's transaction.
+  int WriteIndexes(lmdb::Txn& txn, const Envelope& e, const Annotation* annotation);
 
   Status Grow();
 
   std::string dir_;
   StoreOptions options_;
   MDB_env* env_ = nullptr;
-  MDB_dbi meta_ = 0, events_ = 0, decisions_ = 0, nodes_ = 0, heads_ = 0;
+  MDB_dbi meta_ = 0, events_ = 0, decisions_ = 0, nodes_ = 0, heads_ = 0, index_ = 0,
+          authority_ = 0, checkpoints_ = 0;
   int lock_fd_ = -1;
   std::optional<crypto::PublicKey> log_public_;
   std::optional<crypto::PrivateKey> log_private_;
 
-  std::mutex write_mutex_;                // one Append at a time
-  mutable std::shared_mutex map_mutex_;   // shared by transactions, unique to grow
-  mutable std::mutex state_mutex_;        // guards range_ and head_
+  std::mutex write_mutex_;               // one write transaction (Append, PutCheckpoint) at a time
+  mutable std::shared_mutex map_mutex_;  // shared by transactions, unique to grow
+  mutable std::mutex state_mutex_;       // guards range_ and head_
   crypto::CompactRange range_;
   TreeHead head_;
   mutable Status scan_error_;  // carries a decode failure out of ScanRaw's visitor
@@ -250,8 +410,8 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
   const bool exists = fs::exists(fs::path(dir) / "data.mdb", ec);
   if (!exists && !options.create_if_missing) {
     return Status::IoError("store.missing", "no ledger in \"" + dir +
-                                                 "\" (create one with ledgerctl init, or "
-                                                 "append with --create)");
+                                                "\" (create one with ledgerctl init, or "
+                                                "append with --create)");
   }
   if (!exists) {
     fs::create_directories(dir, ec);
@@ -283,9 +443,14 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
   rc = lmdb::Txn::Begin(store->env_, options.read_only ? MDB_RDONLY : 0, &txn);
   if (rc) return lmdb::Error(rc, "beginning the opening transaction");
   const unsigned dbi_flags = options.read_only ? 0 : MDB_CREATE;
-  for (auto [name, dbi] : {std::pair{"meta", &store->meta_}, {"events", &store->events_},
-                           {"decisions", &store->decisions_}, {"nodes", &store->nodes_},
-                           {"heads", &store->heads_}}) {
+  for (auto [name, dbi] : {std::pair{"meta", &store->meta_},
+                           {"events", &store->events_},
+                           {"decisions", &store->decisions_},
+                           {"nodes", &store->nodes_},
+                           {"heads", &store->heads_},
+                           {"index", &store->index_},
+                           {"authority", &store->authority_},
+                           {"checkpoints", &store->checkpoints_}}) {
     rc = mdb_dbi_open(txn.get(), name, dbi_flags, dbi);
     if (rc == MDB_NOTFOUND) {
       return Status::Invalid("store.format", "\"" + dir + "\" is not a Partnership Ledger log " +
@@ -367,57 +532,83 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
   return std::unique_ptr<Store>(std::move(store));
 }
 
-Result<AppendResult> LmdbStore::Append(std::span<const SignedDecision> batch) {
-  if (options_.read_only || !log_private_) {
-    return Status::Invalid("store.read_only", "this store was opened read-only");
-  }
-  std::lock_guard writer(write_mutex_);
+Status LmdbStore::WriteGrowing(const WriteAttempt& attempt, const std::string& what) {
   for (;;) {
-    AppendResult result;
-    crypto::CompactRange range;
-    {
-      std::lock_guard lock(state_mutex_);
-      range = range_;
-    }
-    Status refused;
     int rc;
     {
       std::shared_lock map_lock(map_mutex_);
-      rc = TryAppend(batch, &result, &range, &refused);
+      rc = attempt();
     }
-    if (!refused.ok()) return refused;
     if (rc == MDB_MAP_FULL) {
       if (Status s = Grow(); !s.ok()) return s;
       continue;
     }
-    if (rc) return lmdb::Error(rc, "appending a batch of " + std::to_string(batch.size()));
-    std::lock_guard lock(state_mutex_);
-    range_ = std::move(range);
-    head_ = result.head;
-    return result;
+    return rc ? lmdb::Error(rc, what) : Status::Ok();
   }
 }
 
-int LmdbStore::TryAppend(std::span<const SignedDecision> batch, AppendResult* out,
+Result<AppendResult> LmdbStore::Append(std::span<const SignedDecision> batch, Timestamp recorded_at,
+                                       std::span<const Annotation> annotations) {
+  if (options_.read_only || !log_private_) {
+    return Status::Invalid("store.read_only", "this store was opened read-only");
+  }
+  if (!annotations.empty() && annotations.size() != batch.size()) {
+    return Status::Invalid("store.annotations", std::to_string(annotations.size()) +
+                                                    " annotations for a batch of " +
+                                                    std::to_string(batch.size()) + " decisions");
+  }
+  for (const Annotation& a : annotations) {
+    for (const std::string& subject : a.subjects) {
+      if (subject.find('\0') != std::string::npos) {
+        return Status::Invalid("store.annotations", "a subject contains a NUL byte");
+      }
+    }
+  }
+  std::lock_guard writer(write_mutex_);
+  AppendResult result;
+  crypto::CompactRange range;
+  Status refused;
+  Status written = WriteGrowing(
+      [&] {
+        result = {};
+        refused = Status::Ok();
+        {
+          std::lock_guard lock(state_mutex_);
+          range = range_;
+        }
+        return TryAppend(batch, recorded_at, annotations, &result, &range, &refused);
+      },
+      "appending a batch of " + std::to_string(batch.size()));
+  if (!refused.ok()) return refused;
+  if (!written.ok()) return written;
+  std::lock_guard lock(state_mutex_);
+  range_ = std::move(range);
+  head_ = result.head;
+  return result;
+}
+
+// Refusals come back in *refused with the transaction aborted and 0 returned.
+int LmdbStore::TryAppend(std::span<const SignedDecision> batch, Timestamp recorded_at,
+                         std::span<const Annotation> annotations, AppendResult* out,
                          crypto::CompactRange* range, Status* refused) {
   lmdb::Txn txn;
   int rc = lmdb::Txn::Begin(env_, 0, &txn);
   if (rc) return rc;
   TreeHead previous = head();
-  const Timestamp now =
-      std::max(options_.clock ? options_.clock() : Now(), previous.timestamp);
+  // recorded_at never decreases along the log: SizeAt depends on it.
+  const Timestamp now = std::max(recorded_at, previous.timestamp);
   // Decisions new in this batch, by id, so a repeat inside the batch is
   // treated like a repeat of a recorded decision.
   std::unordered_map<std::string_view, std::size_t> in_batch;
   std::vector<crypto::CompactRange::Node> completed;
-  for (const SignedDecision& d : batch) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const SignedDecision& d = batch[i];
     auto same_as = [&](const Decision& recorded, const Appended& original) -> bool {
       if (SigningBytes(recorded) != SigningBytes(d.decision)) {
-        *refused = Status::Conflict("decision.id_reused",
-                                    "decision id \"" + d.decision.id +
-                                        "\" is already recorded (sequence " +
-                                        std::to_string(original.sequence) +
-                                        ") with different content");
+        *refused = Status::Conflict("decision.id_reused", "decision id \"" + d.decision.id +
+                                                              "\" is already recorded (sequence " +
+                                                              std::to_string(original.sequence) +
+                                                              ") with different content");
         return false;
       }
       out->decisions.push_back(Appended{original.sequence, original.leaf_hash, true});
@@ -447,6 +638,7 @@ int LmdbStore::TryAppend(std::span<const SignedDecision> batch, AppendResult* ou
     const auto key = lmdb::BigEndian(e.sequence);
     if ((rc = txn.Put(events_, key, AsBytes(Encode(e)), MDB_APPEND))) return rc;
     if ((rc = txn.Put(decisions_, AsBytes(d.decision.id), key, MDB_NOOVERWRITE))) return rc;
+    if ((rc = WriteIndexes(txn, e, annotations.empty() ? nullptr : &annotations[i]))) return rc;
     completed.clear();
     range->Append(e.leaf_hash, &completed);
     for (const auto& node : completed) {
@@ -468,6 +660,194 @@ int LmdbStore::TryAppend(std::span<const SignedDecision> batch, AppendResult* ou
     return rc;
   }
   return txn.Commit();
+}
+
+int LmdbStore::WriteIndexes(lmdb::Txn& txn, const Envelope& e, const Annotation* annotation) {
+  static constexpr std::uint8_t kNothing[1] = {0};
+  const ByteView empty(kNothing, 0);
+  const Decision& d = e.decision.decision;
+  int rc;
+  auto put = [&](char kind, std::string_view value) {
+    return txn.Put(index_, AsBytes(WithSequence(IndexPrefix(kind, value), e.sequence)), empty);
+  };
+  if ((rc = put(kBody, d.body))) return rc;
+  if ((rc = put(kType, d.type))) return rc;
+  if (auto family = Family(d.type); !family.empty() && (rc = put(kFamily, family))) return rc;
+  for (const DecisionSignature& sig : e.decision.signatures) {
+    if ((rc = put(kSigner, AsText(sig.key_id)))) return rc;
+  }
+  if ((rc = txn.Put(index_, AsBytes(IssuedKey(d.issued_at, e.sequence)), empty))) return rc;
+  if (!annotation) return 0;
+  for (const std::string& subject : annotation->subjects) {
+    if ((rc = put(kSubject, subject))) return rc;
+  }
+  if (!annotation->authority.empty()) {
+    // Sequences only grow, so every authority key goes at the end.
+    rc = txn.Put(authority_, lmdb::BigEndian(e.sequence), AsBytes(annotation->authority),
+                 MDB_APPEND);
+  }
+  return rc;
+}
+
+Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes) {
+  if (options_.read_only || !log_private_) {
+    return Status::Invalid("store.read_only", "this store was opened read-only");
+  }
+  if (const std::uint64_t have = this->size(); size > have) {
+    return Status::Invalid("store.checkpoint_range",
+                           "a checkpoint at size " + std::to_string(size) +
+                               " is beyond the log size " + std::to_string(have));
+  }
+  std::lock_guard writer(write_mutex_);
+  return WriteGrowing(
+      [&] {
+        lmdb::Txn txn;
+        int rc = lmdb::Txn::Begin(env_, 0, &txn);
+        if (rc) return rc;
+        if ((rc = txn.Put(checkpoints_, lmdb::BigEndian(size), bytes))) return rc;
+        return txn.Commit();
+      },
+      "writing the checkpoint at size " + std::to_string(size));
+}
+
+Status LmdbStore::WalkBack(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix,
+                           std::uint64_t before,
+                           const std::function<bool(std::uint64_t, ByteView)>& visit) const {
+  int rc;
+  lmdb::Cursor cursor(txn, dbi, &rc);
+  if (rc) return lmdb::Error(rc, "opening a cursor");
+  const std::string seek = WithSequence(std::string(prefix), before);
+  ByteView key, value;
+  // The last key below prefix || before: the one before the first key at or
+  // above it, or the last key of all when there is none.
+  rc = cursor.Get(MDB_SET_RANGE, &key, &value, AsBytes(seek));
+  rc = rc == 0              ? cursor.Get(MDB_PREV, &key, &value)
+       : rc == MDB_NOTFOUND ? cursor.Get(MDB_LAST, &key, &value)
+                            : rc;
+  // Keys with the prefix are contiguous; the first one without it ends the walk.
+  for (; rc == 0; rc = cursor.Get(MDB_PREV, &key, &value)) {
+    if (key.size() != prefix.size() + 8 || !AsText(key).starts_with(prefix)) break;
+    if (!visit(lmdb::FromBigEndian(key.subspan(prefix.size())), value)) return Status::Ok();
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::Error(rc, "walking an index");
+  return Status::Ok();
+}
+
+Result<AuditPage> LmdbStore::Audit(const AuditQuery& query) const {
+  const std::size_t limit =
+      query.limit == 0 ? kDefaultAuditLimit : std::min(query.limit, kMaxAuditLimit);
+  // A family "x.*" matches the types starting with "x."; it is found under
+  // the 'f' entries of its first segment.
+  std::optional<std::string> type_prefix;
+  std::string_view family;
+  if (query.type && query.type->ends_with(".*")) {
+    type_prefix = query.type->substr(0, query.type->size() - 1);
+    family = Family(*type_prefix);
+    if (family.empty()) {
+      return Status::Invalid("audit.type",
+                             "\"" + *query.type + "\" names no family (write e.g. \"project.*\")");
+    }
+  }
+  const std::uint64_t before = query.before.value_or(kNoBefore);
+  const Timestamp from = std::max<Timestamp>(query.issued_from.value_or(0), 0);
+  const Timestamp to = query.issued_to.value_or(std::numeric_limits<Timestamp>::max());
+  AuditPage page;
+  if (before == 0 || to <= from) return page;
+
+  ReadTxn r;
+  if (Status s = BeginRead(&r); !s.ok()) return s;
+  auto matches = [&](const Decision& d, const std::vector<DecisionSignature>& signatures) {
+    if (query.body && d.body != *query.body) return false;
+    if (type_prefix ? !d.type.starts_with(*type_prefix) : query.type && d.type != *query.type) {
+      return false;
+    }
+    if (d.issued_at < from || d.issued_at >= to) return false;
+    return !query.signer ||
+           std::any_of(signatures.begin(), signatures.end(),
+                       [&](const DecisionSignature& s) { return s.key_id == *query.signer; });
+  };
+  auto add = [&](Envelope e) -> Status {
+    auto authority = AuthorityIn(r.txn, e.sequence);
+    if (!authority.ok()) return authority.status();
+    page.events.push_back({std::move(e), std::move(*authority)});
+    return Status::Ok();
+  };
+  auto read = [&](std::uint64_t seq) -> Result<Envelope> {
+    auto e = ReadIn(r.txn, seq);
+    if (!e.ok() && e.status().code() == Status::Code::kNotFound) {
+      return Status::Corruption("store.index", "the index names event " + std::to_string(seq) +
+                                                   ", which is not in the log");
+    }
+    return e;
+  };
+
+  const bool filtered = query.subject || query.signer || query.type || query.body;
+  if (!filtered && (query.issued_from || query.issued_to)) {
+    // Only a time range: issued_at order is not sequence order, so keep the
+    // limit + 1 highest sequences among the range's entries, then read those.
+    int rc;
+    lmdb::Cursor cursor(r.txn, index_, &rc);
+    if (rc) return lmdb::Error(rc, "opening an index cursor");
+    std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> newest;
+    const std::string start = IssuedKey(from, 0);
+    ByteView key, value;
+    for (rc = cursor.Get(MDB_SET_RANGE, &key, &value, AsBytes(start)); rc == 0;
+         rc = cursor.Get(MDB_NEXT, &key, &value)) {
+      if (key.size() != 17 || key[0] != static_cast<std::uint8_t>(kIssued)) break;
+      if (static_cast<Timestamp>(lmdb::FromBigEndian(key.subspan(1, 8))) >= to) break;
+      const std::uint64_t seq = lmdb::FromBigEndian(key.subspan(9));
+      if (seq >= before) continue;
+      newest.push(seq);
+      if (newest.size() > limit + 1) newest.pop();
+    }
+    if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::Error(rc, "walking the issued_at index");
+    std::vector<std::uint64_t> sequences;
+    for (; !newest.empty(); newest.pop()) sequences.push_back(newest.top());
+    std::reverse(sequences.begin(), sequences.end());
+    for (std::size_t i = 0; i < std::min(limit, sequences.size()); ++i) {
+      auto e = read(sequences[i]);
+      if (!e.ok()) return e.status();
+      if (Status s = add(std::move(*e)); !s.ok()) return s;
+    }
+    if (sequences.size() > limit) page.next_before = page.events.back().event.sequence;
+    return page;
+  }
+
+  // Otherwise walk one index (or the events themselves) newest first, most
+  // selective first, and check the other filters on each event.
+  std::string prefix;
+  if (query.subject) {
+    prefix = IndexPrefix(kSubject, *query.subject);
+  } else if (query.signer) {
+    prefix = IndexPrefix(kSigner, AsText(*query.signer));
+  } else if (type_prefix) {
+    prefix = IndexPrefix(kFamily, family);
+  } else if (query.type) {
+    prefix = IndexPrefix(kType, *query.type);
+  } else if (query.body) {
+    prefix = IndexPrefix(kBody, *query.body);
+  }
+  Status problem;
+  Status walked = WalkBack(r.txn, filtered ? index_ : events_, prefix, before,
+                           [&](std::uint64_t seq, ByteView value) {
+                             if (page.events.size() == limit) {  // a full page, and more
+                               page.next_before = page.events.back().event.sequence;
+                               return false;
+                             }
+                             Result<Envelope> e = filtered ? read(seq) : DecodeEvent(seq, value);
+                             if (!e.ok()) {
+                               problem = e.status();
+                               return false;
+                             }
+                             if (!matches(e->decision.decision, e->decision.signatures)) {
+                               return true;
+                             }
+                             problem = add(std::move(*e));
+                             return problem.ok();
+                           });
+  if (!problem.ok()) return problem;
+  if (!walked.ok()) return walked;
+  return page;
 }
 
 Status LmdbStore::Grow() {

@@ -4,24 +4,33 @@
 // own signing key (log-key.pem, mode 0600) and a LOCK file that one writing
 // process holds. Inside the environment:
 //
-//   meta       "format" -> "partnership-ledger/1", "log_key" -> raw public key
-//   events     sequence (u64 big-endian) -> Envelope (cereal portable binary)
-//   decisions  decision id -> sequence (u64 big-endian)
-//   nodes      level (u8) || index (u64 big-endian) -> 32-byte perfect subtree hash
-//   heads      size (u64 big-endian) -> TreeHead signed after each commit
+//   meta         "format" -> "partnership-ledger/1", "log_key" -> raw public key
+//   events       sequence (u64 big-endian) -> Envelope (cereal portable binary)
+//   decisions    decision id -> sequence (u64 big-endian)
+//   nodes        level (u8) || index (u64 big-endian) -> 32-byte perfect subtree hash
+//   heads        size (u64 big-endian) -> TreeHead signed after each commit
+//   index        kind (u8) || value || 0x00 || sequence (u64 BE) -> empty, for the
+//                kinds 's' subject, 'b' body, 'k' signer key id (32 raw bytes),
+//                't' type, 'f' type family; and 'i' || issued_at (u64 BE) ||
+//                sequence (u64 BE) -> empty. Written with the event.
+//   authority    sequence (u64 big-endian) -> policy id (only when non-empty)
+//   checkpoints  size (u64 big-endian) -> opaque projection checkpoint bytes
 //
-// Nothing in the Store rewrites or deletes an event: the only write is Append.
+// Nothing in the Store rewrites or deletes an event: Append only appends, and
+// the only other write, PutCheckpoint, stores derived state beside the log.
 //
-// Thread-safety: one thread appends at a time (the caller's single writer);
-// any number of threads may read concurrently with it. A reader sees either
-// all of a committed batch or none of it.
+// Thread-safety: one thread writes (Append, PutCheckpoint) at a time (the
+// caller's single writer); any number of threads may read concurrently with it. A reader sees
+// either all of a committed batch or none of it.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/ed25519.h"
@@ -61,6 +70,46 @@ struct Appended {
   bool duplicate = false;
 };
 
+// What the caller's rules learned about a decision, recorded with it in the
+// same transaction: the policy it was taken under, and the index entries
+// that audit queries find it by.
+struct Annotation {
+  // The policy id the decision was authorised by (empty for genesis).
+  std::string authority;
+  // Subject ids (project, commitment, partnership, body, officer, key, ...).
+  // A subject may not contain a NUL byte (it ends the value in an index key).
+  std::vector<std::string> subjects;
+};
+
+// An audit query: events matching every filter given, newest (highest
+// sequence) first.
+struct AuditQuery {
+  std::optional<std::string> subject;
+  std::optional<std::string> body;
+  std::optional<crypto::Hash> signer;  // key id
+  // Exact ("project.approved"), or a family ending in ".*" ("project.*",
+  // "project.funding.*": every type that starts with the part before the '*').
+  std::optional<std::string> type;
+  std::optional<Timestamp> issued_from;  // inclusive, on the decision's issued_at
+  std::optional<Timestamp> issued_to;    // exclusive
+  // Only events with sequence < before (the paging cursor; none = from the newest).
+  std::optional<std::uint64_t> before;
+  // Events per page: 0 means 50, more than 1000 means 1000.
+  std::size_t limit = 50;
+};
+
+struct AuditPage {
+  struct Entry {
+    Envelope event;
+    std::string authority;  // as Authority(event.sequence)
+  };
+  std::vector<Entry> events;  // newest first
+  // Set when the page is full and more events may match: pass it as
+  // AuditQuery::before for the next page (which may then be empty). None when
+  // this is the last page.
+  std::optional<std::uint64_t> next_before;
+};
+
 struct AppendResult {
   std::vector<Appended> decisions;  // one per decision, in batch order
   TreeHead head;                    // the tree head after the commit
@@ -76,11 +125,20 @@ class Store {
   virtual ~Store() = default;
 
   // Appends the batch in one durable write transaction (group commit), all or
-  // nothing. Does not check signatures or authority: that is the caller's
-  // job before it calls Append. Errors: "decision.id_reused" (an id already
-  // recorded, or repeated in the batch, with other signing bytes), "store.io",
-  // "store.full" (the disk is full; nothing was written).
+  // nothing, stamped with the clock and without annotations. Does not check signatures or
+  // authority: that is the caller's job before it calls Append. Errors: "decision.id_reused" (an id
+  // already recorded, or repeated in the batch, with other signing bytes), "store.io", "store.full"
+  // (the disk is full; nothing was written).
   virtual Result<AppendResult> Append(std::span<const SignedDecision> batch) = 0;
+  // Same, with every new event stamped recorded_at (raised to the previous
+  // commit's time if earlier; the new tree head carries the same time) and
+  // filed with its annotation: none (an empty span), or exactly one per
+  // decision in batch order; annotations of duplicates are ignored. Every new
+  // event is indexed by body, signers, type and issued_at either way.
+  // Errors: as above, and "store.annotations" (a count other than 0 or the
+  // batch size, or a subject with a NUL byte; nothing was written).
+  virtual Result<AppendResult> Append(std::span<const SignedDecision> batch, Timestamp recorded_at,
+                                      std::span<const Annotation> annotations) = 0;
 
   // Number of events; the latest tree head covers exactly these.
   virtual std::uint64_t size() const = 0;
@@ -110,6 +168,32 @@ class Store {
                                                            std::uint64_t size) const = 0;
   virtual Result<std::vector<crypto::Hash>> ConsistencyProof(std::uint64_t old_size,
                                                              std::uint64_t new_size) const = 0;
+
+  // Audit queries over the indexes written at append time: by subject, body,
+  // signer, type and issued-at time, newest first, paged, in one read
+  // snapshot. Errors: "audit.type" (a family with nothing before ".*"),
+  // "store.decode", "store.index" (an index entry names a missing event).
+  virtual Result<AuditPage> Audit(const AuditQuery& query) const = 0;
+  // The authority recorded for an event ("" for genesis or when none was
+  // given). Errors: "store.not_found" (no such event).
+  virtual Result<std::string> Authority(std::uint64_t sequence) const = 0;
+
+  // Projection checkpoints: opaque bytes of the state after `size` events,
+  // owned by the projections module. Kept in the same environment; a second
+  // checkpoint at the same size replaces the first. Its own durable write
+  // transaction; call it from the appending thread. Errors: "store.read_only",
+  // "store.checkpoint_range" (size beyond the log), "store.io", "store.full".
+  virtual Status PutCheckpoint(std::uint64_t size, ByteView bytes) = 0;
+  // The newest checkpoint with size <= at_most, as (size, bytes);
+  // "store.not_found" if none.
+  virtual Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const = 0;
+  // Sizes of all stored checkpoints, ascending.
+  virtual Result<std::vector<std::uint64_t>> Checkpoints() const = 0;
+  // The number of events with recorded_at <= t, i.e. the sequence of the first
+  // event recorded after t, or the log's size if none: the log as of time t is
+  // its prefix of that many events. O(log n) reads (recorded_at never
+  // decreases along the log).
+  virtual Result<std::uint64_t> SizeAt(Timestamp t) const = 0;
 };
 
 }  // namespace pl::ledger
