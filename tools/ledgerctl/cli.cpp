@@ -139,6 +139,12 @@ Result<std::unique_ptr<ledger::Store>> OpenStore(const std::string& dir, bool re
 Progress::Progress(std::string what, std::uint64_t total)
     : what_(std::move(what)), total_(total), shown_(isatty(STDERR_FILENO) && total >= 10000) {}
 
+void Progress::Reset(std::uint64_t total) {
+  if (total == total_) return;
+  total_ = total;
+  shown_ = isatty(STDERR_FILENO) && total >= 10000;
+}
+
 Progress::~Progress() {
   if (shown_ && last_percent_ != 101) std::cerr << "\n";
 }

@@ -67,6 +67,8 @@ class Progress {
   Progress(std::string what, std::uint64_t total);
   ~Progress();
   void Update(std::uint64_t done);
+  // For work whose size is learnt late (replays).
+  void Reset(std::uint64_t total);
 
  private:
   std::string what_;

@@ -1,0 +1,49 @@
+// The decision rules: what may be decided, by whom, and what it changes.
+//
+// Apply() checks one recorded event against the state in the order of
+// docs/events.md (type, payload, signatures, signers, policy, state) and, when
+// every check passes, folds it into the state. When a check fails it returns
+// a Status naming the rule and leaves the state exactly as it was.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/envelope.h"
+#include "projections/state.h"
+
+namespace pl::projections {
+
+struct ApplyOptions {
+  // Check every signature (step 4). A replay that trusts the signed tree
+  // head may skip the cryptography; every other rule still runs.
+  bool verify_signatures = true;
+  // Finds a decision id among the events before this one (for resolutions
+  // that adopt earlier decisions). Without it, such references are refused.
+  std::function<std::optional<Seq>(std::string_view decision_id)> find_decision;
+};
+
+struct Applied {
+  // The policy the decision was taken under; empty for genesis.
+  std::string authority;
+};
+
+Status Apply(ProgrammeState* state, const ledger::Envelope& event, const ApplyOptions& options,
+             Applied* applied = nullptr);
+
+// Every event type of the catalogue, in the order of docs/events.md.
+const std::vector<std::string>& EventTypes();
+
+// The subject ids an event is filed under for audit queries: its payload's
+// top-level string fields whose names end in "_id" (and "country" for an
+// admitted member).
+std::vector<std::string> Subjects(const ledger::Decision& decision);
+
+// Looks a key up in the state for signature checks; nullptr if unknown.
+// The returned key lives as long as the state's entry for it.
+const crypto::PublicKey* FindPublicKey(const ProgrammeState& state, const crypto::Hash& key_id);
+
+}  // namespace pl::projections

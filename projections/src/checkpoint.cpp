@@ -1,0 +1,161 @@
+#include "checkpoint.h"
+
+#include <cereal/archives/portable_binary.hpp>
+#include <cereal/types/array.hpp>
+#include <cereal/types/map.hpp>
+#include <cereal/types/optional.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+#include <sstream>
+#include <streambuf>
+
+namespace pl::projections {
+
+// cereal, field by field. Each type carries a version (all 1 today); the
+// whole state's format is kStateFormat above.
+template <class A>
+void serialize(A& a, Text& t, std::uint32_t) {
+  a(t.en, t.zh);
+}
+template <class A>
+void serialize(A& a, Money& m, std::uint32_t) {
+  a(m.amount, m.currency);
+}
+template <class A>
+void serialize(A& a, Member& m, std::uint32_t) {
+  a(m.country, m.name, m.admitted_seq, m.admitted_at);
+}
+template <class A>
+void serialize(A& a, Body& b, std::uint32_t) {
+  a(b.id, b.kind, b.name, b.parent_id, b.country, b.dissolved, b.constituted_seq);
+}
+template <class A>
+void serialize(A& a, Officer& o, std::uint32_t) {
+  a(o.id, o.body_id, o.role, o.name, o.country, o.active, o.appointed_seq, o.removed_seq);
+}
+template <class A>
+void serialize(A& a, Key& k, std::uint32_t) {
+  a(k.key_id, k.public_key, k.officer_id, k.status, k.registered_seq, k.registered_at, k.ended_seq,
+    k.ended_at, k.replaced_by);
+}
+template <class A>
+void serialize(A& a, Policy& p, std::uint32_t) {
+  a(p.id, p.body_id, p.types, p.min_signatures, p.required_roles, p.ceiling, p.in_force,
+    p.adopted_seq);
+}
+template <class A>
+void serialize(A& a, Meeting& m, std::uint32_t) {
+  a(m.id, m.body_id, m.held_on, m.location, m.title, m.seq);
+}
+template <class A>
+void serialize(A& a, Resolution& r, std::uint32_t) {
+  a(r.id, r.meeting_id, r.body_id, r.title, r.adopts, r.seq);
+}
+template <class A>
+void serialize(A& a, Partner& p, std::uint32_t) {
+  a(p.institution, p.country);
+}
+template <class A>
+void serialize(A& a, Milestone& m, std::uint32_t) {
+  a(m.name, m.summary, m.reached_on, m.seq);
+}
+template <class A>
+void serialize(A& a, Evaluation& e, std::uint32_t) {
+  a(e.rating, e.summary, e.seq);
+}
+template <class A>
+void serialize(A& a, Project& p, std::uint32_t) {
+  a(p.id, p.title, p.priority_area, p.mode, p.lead_institution, p.partners, p.proposed_budget,
+    p.approved_budget, p.start_date, p.end_date, p.status, p.milestones, p.evaluation, p.year,
+    p.proposed_seq, p.last_seq, p.last_issued_at);
+}
+template <class A>
+void serialize(A& a, Tranche& t, std::uint32_t) {
+  a(t.id, t.amount, t.disbursed_on, t.seq);
+}
+template <class A>
+void serialize(A& a, Commitment& m, std::uint32_t) {
+  a(m.id, m.project_id, m.source, m.party, m.party_name, m.currency, m.committed, m.disbursed,
+    m.returned, m.spent, m.year, m.closed, m.tranches, m.committed_seq, m.last_seq,
+    m.last_issued_at);
+}
+template <class A>
+void serialize(A& a, Partnership& p, std::uint32_t) {
+  a(p.id, p.kind, p.name, p.countries, p.institutions, p.established_on, p.until, p.status,
+    p.established_seq, p.last_seq, p.last_issued_at);
+}
+template <class A>
+void serialize(A& a, ProgrammeState& s, std::uint32_t) {
+  a(s.size, s.last_recorded_at, s.last_issued_at, s.programme, s.members, s.bodies, s.officers,
+    s.keys, s.policies, s.meetings, s.resolutions, s.projects, s.commitments, s.partnerships);
+}
+
+namespace {
+
+constexpr std::string_view kMagic = "plstate";
+
+class ViewBuf : public std::streambuf {
+ public:
+  explicit ViewBuf(ByteView bytes) {
+    char* p = const_cast<char*>(reinterpret_cast<const char*>(bytes.data()));
+    setg(p, p, p + bytes.size());
+  }
+  bool at_end() const { return gptr() == egptr(); }
+};
+
+}  // namespace
+
+std::string StateBytes(const ProgrammeState& state) {
+  std::ostringstream out(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    ar(state);
+  }
+  return std::move(out).str();
+}
+
+std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root) {
+  std::string out(kMagic);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((kStateFormat >> shift) & 0xff));
+  }
+  out.append(reinterpret_cast<const char*>(root.data()), root.size());
+  out += StateBytes(state);
+  const crypto::Hash digest = crypto::Sha256(AsBytes(out));
+  out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  return out;
+}
+
+Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root) {
+  const std::size_t header = kMagic.size() + 4 + 32;
+  if (bytes.size() < header + 32 ||
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), kMagic.size()) != kMagic) {
+    return Status::Corruption("checkpoint.format", "not a state checkpoint");
+  }
+  const ByteView body = bytes.first(bytes.size() - 32);
+  const crypto::Hash digest = crypto::Sha256(body);
+  if (!std::equal(digest.begin(), digest.end(), bytes.end() - 32)) {
+    return Status::Corruption("checkpoint.digest", "checkpoint bytes do not match their SHA-256");
+  }
+  std::uint32_t format = 0;
+  for (std::size_t i = 0; i < 4; ++i) format = (format << 8) | bytes[kMagic.size() + i];
+  if (format != kStateFormat) {
+    return Status::Corruption("checkpoint.version", "checkpoint format " + std::to_string(format) +
+                                                        ", this build writes " +
+                                                        std::to_string(kStateFormat));
+  }
+  std::copy(bytes.begin() + kMagic.size() + 4, bytes.begin() + header, root->begin());
+  ViewBuf buf(body.subspan(header));
+  std::istream in(&buf);
+  ProgrammeState state;
+  try {
+    cereal::PortableBinaryInputArchive ar(in);
+    ar(state);
+  } catch (const std::exception& e) {
+    return Status::Corruption("checkpoint.decode", e.what());
+  }
+  if (!buf.at_end()) return Status::Corruption("checkpoint.decode", "extra bytes after the state");
+  return state;
+}
+
+}  // namespace pl::projections

@@ -1,0 +1,309 @@
+#include "projections/programme.h"
+
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "checkpoint.h"
+
+namespace pl::projections {
+
+struct Programme::Impl {
+  ProgrammeOptions options;
+  std::unique_ptr<ledger::Store> store;
+
+  // Two copies of the state: the writer checks a batch against its own copy
+  // (so readers never wait for signature checks or the disk), and the batch
+  // is applied to the readers' copy only once it is durable.
+  std::mutex writer_mutex;
+  ProgrammeState writer_state;
+  mutable std::shared_mutex reader_mutex;
+  ProgrammeState reader_state;
+  std::uint64_t last_checkpoint = 0;
+
+  void Log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
+
+  ApplyOptions ReplayOptions(bool verify) const {
+    ApplyOptions o;
+    o.verify_signatures = verify;
+    o.find_decision = [this](std::string_view id) -> std::optional<Seq> {
+      auto seq = store->Find(id);
+      return seq.ok() ? std::optional<Seq>(*seq) : std::nullopt;
+    };
+    return o;
+  }
+
+  // Folds events [state->size, to) into *state.
+  Status Replay(ProgrammeState* state, std::uint64_t to, bool verify) const {
+    const ApplyOptions apply = ReplayOptions(verify);
+    const std::uint64_t from = state->size;
+    Status failure;
+    Status scan = store->Scan(state->size, to, [&](const ledger::Envelope& e) {
+      if (options.progress && (e.sequence - from) % 4096 == 0)
+        options.progress(e.sequence - from, to - from);
+      failure = Apply(state, e, apply);
+      if (!failure.ok()) {
+        failure = Status::Corruption(failure.rule(),
+                                     "event " + std::to_string(e.sequence) +
+                                         " breaks a rule on replay: " + failure.message());
+      }
+      return failure.ok();
+    });
+    if (!failure.ok()) return failure;
+    if (!scan.ok()) return scan;
+    if (options.progress) options.progress(to - from, to - from);
+    if (state->size != to) {
+      return Status::Corruption(
+          "store.gap",
+          "replay stopped at event " + std::to_string(state->size) + " of " + std::to_string(to));
+    }
+    return Status::Ok();
+  }
+
+  // The newest usable checkpoint at or below `at_most`, or an empty state.
+  ProgrammeState LoadCheckpoint(std::uint64_t at_most) const {
+    auto found = store->Checkpoint(at_most);
+    if (!found.ok()) return {};
+    crypto::Hash root;
+    auto state = DecodeCheckpoint(AsBytes(found->second), &root);
+    if (!state.ok()) {
+      Log("checkpoint at " + std::to_string(found->first) + " ignored (" +
+          state.status().ToString() + "); rebuilding from the log");
+      return {};
+    }
+    auto log_root = store->Root(found->first);
+    if (!log_root.ok() || *log_root != root || state->size != found->first) {
+      Log("checkpoint at " + std::to_string(found->first) +
+          " ignored (it does not match the log); rebuilding from the log");
+      return {};
+    }
+    return std::move(*state);
+  }
+
+  Status WriteCheckpoint(const ProgrammeState& state) {
+    auto root = store->Root(state.size);
+    if (!root.ok()) return root.status();
+    Status s = store->PutCheckpoint(state.size, AsBytes(EncodeCheckpoint(state, *root)));
+    if (s.ok()) {
+      last_checkpoint = state.size;
+      Log("checkpoint written at " + std::to_string(state.size) + " events");
+    }
+    return s;
+  }
+};
+
+Programme::Programme(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Programme::~Programme() {
+  if (!impl_ || impl_->options.store.read_only) return;
+  std::lock_guard writer(impl_->writer_mutex);
+  if (impl_->writer_state.size != impl_->last_checkpoint) {
+    Status s = impl_->WriteCheckpoint(impl_->writer_state);
+    if (!s.ok()) impl_->Log("checkpoint at close failed: " + s.ToString());
+  }
+}
+
+Result<std::unique_ptr<Programme>> Programme::Open(const std::string& dir,
+                                                   const ProgrammeOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  auto store = ledger::Store::Open(dir, options.store);
+  if (!store.ok()) return store.status();
+  impl->store = std::move(*store);
+  const ledger::TreeHead head = impl->store->head();
+  if (head.size > 0) {
+    if (Status s = ledger::Verify(head, impl->store->log_key()); !s.ok()) return s;
+  }
+  ProgrammeState state = impl->LoadCheckpoint(head.size);
+  impl->last_checkpoint = state.size;
+  const std::uint64_t from = state.size;
+  if (Status s = impl->Replay(&state, head.size, options.verify_on_open); !s.ok()) return s;
+  if (head.size > from) {
+    impl->Log("replayed " + std::to_string(head.size - from) + " events after the checkpoint at " +
+              std::to_string(from));
+  }
+  impl->writer_state = state;
+  impl->reader_state = std::move(state);
+  return std::unique_ptr<Programme>(new Programme(std::move(impl)));
+}
+
+Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> batch,
+                                       bool all_or_nothing, std::optional<Timestamp> recorded_at) {
+  Impl& m = *impl_;
+  std::lock_guard writer(m.writer_mutex);
+  ProgrammeState& state = m.writer_state;
+  const Timestamp now =
+      std::max(recorded_at.value_or(m.options.clock ? m.options.clock() : ledger::Now()),
+               state.last_recorded_at);
+
+  SubmitResult result;
+  result.decisions.resize(batch.size());
+  std::vector<ledger::SignedDecision> accepted;
+  std::vector<ledger::Annotation> annotations;
+  std::vector<std::size_t> accepted_index;  // batch position of each accepted decision
+  std::unordered_map<std::string_view, std::size_t> new_ids;  // id -> batch position
+
+  ApplyOptions apply = m.ReplayOptions(true);
+  const std::uint64_t base = state.size;
+  apply.find_decision = [&](std::string_view id) -> std::optional<Seq> {
+    if (auto it = new_ids.find(id); it != new_ids.end()) {
+      return result.decisions[it->second].sequence;
+    }
+    auto seq = m.store->Find(id);
+    return seq.ok() ? std::optional<Seq>(*seq) : std::nullopt;
+  };
+
+  bool refused_any = false;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const ledger::SignedDecision& d = batch[i];
+    Submitted& out = result.decisions[i];
+    if (Status s = ledger::CheckShape(d.decision); !s.ok()) {
+      out.status = s;
+      refused_any = true;
+      continue;
+    }
+    // A decision already recorded (or earlier in this batch) returns its original result.
+    auto same = [&](const ledger::Decision& original) {
+      return ledger::SigningBytes(original) == ledger::SigningBytes(d.decision);
+    };
+    if (auto it = new_ids.find(d.decision.id); it != new_ids.end()) {
+      if (same(batch[it->second].decision)) {
+        out = result.decisions[it->second];
+        out.duplicate = true;
+      } else {
+        out.status = Status::Conflict("decision.id_reused",
+                                      "decision id \"" + d.decision.id +
+                                          "\" appears twice in the batch with different content");
+        refused_any = true;
+      }
+      continue;
+    }
+    if (auto seq = m.store->Find(d.decision.id); seq.ok()) {
+      auto original = m.store->Read(*seq);
+      if (!original.ok()) return original.status();
+      if (same(original->decision.decision)) {
+        out.sequence = *seq;
+        out.leaf_hash = original->leaf_hash;
+        out.duplicate = true;
+        auto authority = m.store->Authority(*seq);
+        if (authority.ok()) out.authority = *authority;
+      } else {
+        out.status = Status::Conflict(
+            "decision.id_reused", "decision id \"" + d.decision.id +
+                                      "\" is already recorded (sequence " + std::to_string(*seq) +
+                                      ") with different content");
+        refused_any = true;
+      }
+      continue;
+    }
+    const ledger::Envelope envelope{base + accepted.size(), now, d, {}};
+    Applied applied;
+    if (Status s = Apply(&state, envelope, apply, &applied); !s.ok()) {
+      out.status = s;
+      refused_any = true;
+      continue;
+    }
+    out.sequence = envelope.sequence;
+    out.authority = applied.authority;
+    new_ids.emplace(d.decision.id, i);
+    accepted.push_back(d);
+    annotations.push_back(ledger::Annotation{applied.authority, Subjects(d.decision)});
+    accepted_index.push_back(i);
+  }
+
+  auto restore_writer_state = [&] {
+    std::shared_lock lock(m.reader_mutex);
+    state = m.reader_state;
+  };
+  if (refused_any && all_or_nothing) {
+    if (!accepted.empty()) restore_writer_state();
+    for (auto& d : result.decisions) {
+      if (d.status.ok()) {
+        d = Submitted{Status::Invalid("batch.refused", "another decision in the batch was refused"),
+                      0,
+                      {},
+                      false,
+                      {}};
+      }
+    }
+    result.head = m.store->head();
+    return result;
+  }
+  if (accepted.empty()) {
+    result.head = m.store->head();
+    return result;
+  }
+
+  auto appended = m.store->Append(accepted, now, annotations);
+  if (!appended.ok()) {
+    restore_writer_state();
+    return appended.status();
+  }
+  result.head = appended->head;
+  for (std::size_t k = 0; k < accepted.size(); ++k) {
+    Submitted& out = result.decisions[accepted_index[k]];
+    out.leaf_hash = appended->decisions[k].leaf_hash;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {  // in-batch repeats copy the final result
+    if (result.decisions[i].duplicate) {
+      if (auto it = new_ids.find(batch[i].decision.id); it != new_ids.end()) {
+        result.decisions[i].leaf_hash = result.decisions[it->second].leaf_hash;
+      }
+    }
+  }
+
+  // Durable: now the readers' copy takes the batch, all at once.
+  {
+    std::unique_lock lock(m.reader_mutex);
+    const ApplyOptions replay = m.ReplayOptions(false);
+    for (std::size_t k = 0; k < accepted.size(); ++k) {
+      const ledger::Envelope envelope{base + k, now, accepted[k], appended->decisions[k].leaf_hash};
+      Status s = Apply(&m.reader_state, envelope, replay);
+      if (!s.ok()) m.Log("BUG: a committed decision did not re-apply: " + s.ToString());
+    }
+  }
+  if (m.options.checkpoint_every > 0 &&
+      state.size / m.options.checkpoint_every > m.last_checkpoint / m.options.checkpoint_every) {
+    Status s = m.WriteCheckpoint(state);
+    if (!s.ok()) m.Log("checkpoint failed: " + s.ToString());
+  }
+  return result;
+}
+
+void Programme::WithState(const std::function<void(const ProgrammeState&)>& fn) const {
+  std::shared_lock lock(impl_->reader_mutex);
+  fn(impl_->reader_state);
+}
+
+Result<ProgrammeState> Programme::AsOf(std::uint64_t size) const {
+  const std::uint64_t have = impl_->store->size();
+  if (size > have) {
+    return Status::Invalid("as_of.range", "the log has " + std::to_string(have) +
+                                              " events; there is no state after " +
+                                              std::to_string(size));
+  }
+  {
+    std::shared_lock lock(impl_->reader_mutex);
+    if (impl_->reader_state.size == size) return impl_->reader_state;
+  }
+  ProgrammeState state = impl_->LoadCheckpoint(size);
+  if (Status s = impl_->Replay(&state, size, false); !s.ok()) return s;
+  return state;
+}
+
+Result<ProgrammeState> Programme::AsOfTime(Timestamp t) const {
+  auto size = impl_->store->SizeAt(t);
+  if (!size.ok()) return size.status();
+  return AsOf(*size);
+}
+
+Status Programme::Checkpoint() {
+  std::lock_guard writer(impl_->writer_mutex);
+  return impl_->WriteCheckpoint(impl_->writer_state);
+}
+
+ledger::Store& Programme::store() const { return *impl_->store; }
+
+}  // namespace pl::projections

@@ -1,0 +1,224 @@
+// Programme on a real data directory: the single writer, group commit with
+// the rules, idempotency, refusals that change nothing, checkpoints, rebuilds
+// and as-of states.
+#define BOOST_TEST_MODULE programme
+#include <boost/test/unit_test.hpp>
+
+#include "../projections/src/checkpoint.h"
+#include "programme_fixture.h"
+#include "projections/programme.h"
+#include "test_util.h"
+
+using namespace pl;
+using namespace pl::projections;
+using namespace pl::test;
+
+namespace {
+
+struct Writer {
+  TempDir dir;
+  Officers officers;
+  int counter = 0;
+  Timestamp clock = 1330592400000;
+  std::vector<std::string> log;
+
+  ProgrammeOptions Options(std::uint64_t checkpoint_every = 50000) {
+    ProgrammeOptions o;
+    o.store.create_if_missing = true;
+    o.store.sync = false;
+    o.checkpoint_every = checkpoint_every;
+    o.log = [this](const std::string& line) { log.push_back(line); };
+    o.clock = [this] { return clock; };
+    return o;
+  }
+  std::unique_ptr<Programme> Open(std::uint64_t checkpoint_every = 50000) {
+    auto p = Programme::Open(dir.str("data"), Options(checkpoint_every));
+    BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
+    return std::move(*p);
+  }
+  ledger::SignedDecision Make(const std::string& type, const std::string& body,
+                              Value::Object payload, const std::vector<std::string>& signers) {
+    ledger::SignedDecision d;
+    d.decision.id = "d-" + std::to_string(counter++);
+    d.decision.type = type;
+    d.decision.body = body;
+    d.decision.issued_at = clock += 60000;
+    d.decision.payload = Value(std::move(payload));
+    for (const auto& o : signers) ledger::Sign(&d, officers[o]);
+    return d;
+  }
+  ledger::SignedDecision Genesis() {
+    return Make("governance.genesis", "joint-committee", GenesisPayload(officers),
+                {"jc-cn", "jc-asean"});
+  }
+  ledger::SignedDecision Propose(const std::string& id) {
+    return Make("project.proposed", "secretariat", Proposal(id), {"sec-head"});
+  }
+};
+
+std::string LiveBytes(const Programme& p) {
+  std::string out;
+  p.WithState([&](const ProgrammeState& s) { out = StateBytes(s); });
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(submit_checks_appends_and_is_idempotent) {
+  Writer w;
+  auto p = w.Open();
+  std::vector<ledger::SignedDecision> batch{w.Genesis(), w.Propose("P-1"), w.Propose("P-2")};
+  auto r = p->Submit(batch);
+  BOOST_REQUIRE(r.ok());
+  for (std::size_t i = 0; i < 3; ++i) {
+    BOOST_TEST(r->decisions[i].status.ok(), r->decisions[i].status.ToString());
+    BOOST_TEST(r->decisions[i].sequence == i);
+  }
+  BOOST_TEST(r->decisions[1].authority == "sec");
+  BOOST_TEST(r->head.size == 3u);
+  BOOST_TEST(*p->store().Authority(1) == "sec");
+
+  // Resubmission: the original result, nothing appended.
+  auto again = p->Submit(std::span(batch).subspan(1, 1));
+  BOOST_REQUIRE(again.ok());
+  BOOST_TEST(again->decisions[0].duplicate);
+  BOOST_TEST(again->decisions[0].sequence == 1u);
+  BOOST_TEST(again->decisions[0].leaf_hash == r->decisions[1].leaf_hash);
+  BOOST_TEST(again->decisions[0].authority == "sec");
+  BOOST_TEST(p->store().size() == 3u);
+
+  // Group commit of independent decisions: the refused one is left out.
+  const std::string before = LiveBytes(*p);
+  std::vector<ledger::SignedDecision> mixed{w.Propose("P-3"), w.Propose("P-1"), w.Propose("P-4")};
+  auto m = p->Submit(mixed);
+  BOOST_REQUIRE(m.ok());
+  BOOST_TEST(m->decisions[0].status.ok());
+  BOOST_TEST(m->decisions[1].status.rule() == "state.exists");
+  BOOST_TEST(m->decisions[2].status.ok());
+  BOOST_TEST(m->decisions[2].sequence == 4u);
+  BOOST_TEST(p->store().size() == 5u);
+  BOOST_TEST(LiveBytes(*p) != before);
+
+  // All or nothing: one refusal refuses the batch; log and state unchanged.
+  const std::string at5 = LiveBytes(*p);
+  const ledger::TreeHead head = p->store().head();
+  std::vector<ledger::SignedDecision> all{w.Propose("P-5"), w.Propose("P-1")};
+  auto n = p->Submit(all, true);
+  BOOST_REQUIRE(n.ok());
+  BOOST_TEST(n->decisions[0].status.rule() == "batch.refused");
+  BOOST_TEST(n->decisions[1].status.rule() == "state.exists");
+  BOOST_TEST((p->store().head() == head));
+  BOOST_TEST(LiveBytes(*p) == at5);
+  // ... and the writer's own copy was restored too: P-5 is still new.
+  auto later = p->Submit(std::span(all).subspan(0, 1));
+  BOOST_TEST(later->decisions[0].status.ok(), later->decisions[0].status.ToString());
+
+  // A reused id with other content.
+  auto reused = w.Propose("P-9");
+  reused.decision.id = batch[1].decision.id;
+  reused.signatures.clear();
+  ledger::Sign(&reused, w.officers["sec-head"]);
+  auto c = p->Submit(std::span(&reused, 1));
+  BOOST_TEST(c->decisions[0].status.rule() == "decision.id_reused");
+}
+
+BOOST_AUTO_TEST_CASE(rebuild_equals_incremental_and_checkpoints_are_used) {
+  Writer w;
+  std::string live;
+  {
+    auto p = w.Open(/*checkpoint_every=*/4);
+    std::vector<ledger::SignedDecision> first{w.Genesis()};
+    for (int i = 0; i < 10; ++i) first.push_back(w.Propose("P-" + std::to_string(i)));
+    auto r = p->Submit(first);
+    BOOST_REQUIRE(r.ok());
+    for (int i = 10; i < 20; ++i) {
+      auto d = w.Propose("P-" + std::to_string(i));
+      BOOST_REQUIRE(p->Submit(std::span(&d, 1))->decisions[0].status.ok());
+    }
+    live = LiveBytes(*p);
+    BOOST_TEST(p->store().Checkpoints()->size() >= 4u);
+  }
+  // Reopen: the newest checkpoint (written at close) is loaded, nothing replayed.
+  w.log.clear();
+  {
+    auto p = w.Open();
+    BOOST_TEST(LiveBytes(*p) == live);
+    for (const auto& line : w.log) BOOST_TEST(line.find("replayed") == std::string::npos, line);
+    // As of any size equals a replay of that prefix from scratch.
+    ProgrammeState scratch;
+    ApplyOptions options;
+    options.find_decision = [&](std::string_view id) -> std::optional<Seq> {
+      auto s = p->store().Find(id);
+      return s.ok() ? std::optional<Seq>(*s) : std::nullopt;
+    };
+    for (std::uint64_t n = 1; n <= 21; ++n) {
+      auto e = p->store().Read(n - 1);
+      BOOST_REQUIRE(Apply(&scratch, *e, options).ok());
+      auto as_of = p->AsOf(n);
+      BOOST_REQUIRE(as_of.ok());
+      BOOST_TEST((StateBytes(*as_of) == StateBytes(scratch)), "as of " << n);
+    }
+    BOOST_TEST(StateBytes(scratch) == live);
+    BOOST_TEST(p->AsOf(22).status().rule() == "as_of.range");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(damaged_or_foreign_checkpoints_are_ignored_and_rebuilt) {
+  Writer w;
+  std::string live;
+  ProgrammeState state;
+  crypto::Hash root;
+  {
+    auto p = w.Open();
+    std::vector<ledger::SignedDecision> batch{w.Genesis(), w.Propose("P-1"), w.Propose("P-2")};
+    BOOST_REQUIRE(p->Submit(batch).ok());
+    live = LiveBytes(*p);
+    p->WithState([&](const ProgrammeState& st) { state = st; });
+    root = p->store().head().root;
+  }
+  // Overwrites the checkpoint at 3 (written at close) directly in the store.
+  auto put = [&](const std::string& bytes) {
+    auto store = ledger::Store::Open(w.dir.str("data"));
+    BOOST_REQUIRE(store.ok());
+    BOOST_REQUIRE((*store)->PutCheckpoint(3, AsBytes(bytes)).ok());
+  };
+  std::string damaged = EncodeCheckpoint(state, root);
+  damaged[damaged.size() / 2] ^= 0x40;
+  put(damaged);
+  w.log.clear();
+  {
+    auto p = w.Open();
+    BOOST_TEST(LiveBytes(*p) == live);
+    BOOST_REQUIRE(!w.log.empty());
+    BOOST_TEST(w.log[0].find("checkpoint.digest") != std::string::npos, w.log[0]);
+  }
+  // One taken from another log (its root differs) is ignored too.
+  put(EncodeCheckpoint(state, crypto::Sha256(AsBytes("another log"))));
+  w.log.clear();
+  {
+    auto p = w.Open();
+    BOOST_TEST(LiveBytes(*p) == live);
+    BOOST_REQUIRE(!w.log.empty());
+    BOOST_TEST(w.log[0].find("does not match the log") != std::string::npos, w.log[0]);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(as_of_time_uses_recorded_time) {
+  Writer w;
+  auto p = w.Open();
+  auto g = w.Genesis();
+  BOOST_REQUIRE(
+      p->Submit(std::span(&g, 1), false, Timestamp{1330592400000})->decisions[0].status.ok());
+  auto a = w.Propose("P-1");
+  BOOST_REQUIRE(
+      p->Submit(std::span(&a, 1), false, Timestamp{1420070400000})->decisions[0].status.ok());
+  auto b = w.Propose("P-2");
+  BOOST_REQUIRE(
+      p->Submit(std::span(&b, 1), false, Timestamp{1577836800000})->decisions[0].status.ok());
+  auto at2016 = p->AsOfTime(*ledger::ParseTimestamp("2016-01-01T00:00:00Z"));
+  BOOST_REQUIRE(at2016.ok());
+  BOOST_TEST(at2016->size == 2u);
+  BOOST_TEST(at2016->projects.count("P-1") == 1u);
+  BOOST_TEST(at2016->projects.count("P-2") == 0u);
+  BOOST_TEST(p->AsOfTime(0)->size == 0u);
+}
