@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "ledger/value.h"
 #include "process.h"
 
 using pl::test::Outcome;
@@ -25,24 +26,86 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::string DecisionJson(const std::string& id, const std::string& note = "routine") {
+// A project proposal by the Secretariat; `title` is its English title.
+std::string DecisionJson(const std::string& id, const std::string& title = "routine") {
   return R"({"decision_id":")" + id +
          R"(","type":"project.proposed","body":"secretariat","issued_at":"2013-05-02T08:00:00Z","payload":{"project_id":"P-)" +
-         id + R"(","note":")" + note + R"("}})";
+         id + R"(","title":{"en":")" + title +
+         R"("},"priority_area":"B1","mode":"M4","lead_institution":{"en":"Guangxi Academy of Agricultural Sciences"},"partners":[{"institution":{"en":"Kasetsart University"},"country":"TH"}],"budget":{"amount":1000000,"currency":"CNY"},"start_date":"2013-06-01","end_date":"2015-05-31"}})";
 }
 
-// A data directory with keys and a few appended decisions.
+// A data directory whose genesis registers three officers' keys, then
+// proposals d-1 ... d-11 by the Secretariat (d-7's title carries a marker).
 struct Ledger {
   pl::test::TempDir dir;
   std::string data = dir.str("data"), keys = dir.str("keys"), other = dir.str("other");
 
+  // keygen's JSON line for a new key.
+  pl::ledger::Value Keygen(const std::string& prefix) {
+    Outcome o = Run(kCtl + " keygen --out " + prefix);
+    BOOST_REQUIRE_MESSAGE(o.exit_code == 0, o.err);
+    return *pl::ledger::ParseJson(o.out);
+  }
+
   Ledger() {
-    std::filesystem::create_directories(keys);
+    using pl::ledger::Value;
     std::filesystem::create_directories(other);
-    BOOST_REQUIRE(Run(kCtl + " keygen --out " + keys + "/officer").exit_code == 0);
-    BOOST_REQUIRE(Run(kCtl + " keygen --out " + other + "/stranger").exit_code == 0);
+    Value::Array officers, key_entries;
+    for (auto [id, body, role] : {std::tuple{"jc-cn", "joint-committee", "co_chair_cn"},
+                                  {"jc-asean", "joint-committee", "co_chair_asean"},
+                                  {"officer", "secretariat", "secretary_general"}}) {
+      const Value key = Keygen(keys + "/" + id);
+      officers.emplace_back(Value::Object{{"body_id", body},
+                                          {"country", "CN"},
+                                          {"name", Value(Value::Object{{"en", id}})},
+                                          {"officer_id", id},
+                                          {"role", role}});
+      key_entries.emplace_back(Value::Object{{"key_id", *key.find("key_id")},
+                                             {"officer_id", id},
+                                             {"public_key", *key.find("public_key_base64")}});
+    }
+    Keygen(other + "/stranger");
+    auto body = [](const char* id, const char* kind) {
+      return Value(Value::Object{
+          {"body_id", id}, {"kind", kind}, {"name", Value(Value::Object{{"en", id}})}});
+    };
+    auto member = [](const char* c) {
+      return Value(Value::Object{{"country", c}, {"name", Value(Value::Object{{"en", c}})}});
+    };
+    auto policy = [](const char* id, const char* body_id, const char* type, int min,
+                     Value::Array roles) {
+      return Value(Value::Object{{"body_id", body_id},
+                                 {"ceiling", Value()},
+                                 {"min_signatures", min},
+                                 {"policy_id", id},
+                                 {"required_roles", Value(std::move(roles))},
+                                 {"types", Value(Value::Array{Value(type)})}});
+    };
+    const Value genesis(Value::Object{
+        {"body", "joint-committee"},
+        {"decision_id", "d-0"},
+        {"issued_at", "2012-03-01T09:00:00Z"},
+        {"payload",
+         Value(Value::Object{
+             {"bodies", Value(Value::Array{body("joint-committee", "joint_committee"),
+                                           body("secretariat", "secretariat")})},
+             {"keys", Value(key_entries)},
+             {"members", Value(Value::Array{member("CN"), member("TH")})},
+             {"officers", Value(officers)},
+             {"policies",
+              Value(Value::Array{policy("jc", "joint-committee", "governance.*", 2,
+                                        {Value("co_chair_cn"), Value("co_chair_asean")}),
+                                 policy("sec", "secretariat", "project.*", 1, {})})},
+             {"programme",
+              Value(Value::Object{
+                  {"en", "China-ASEAN Science and Technology Partnership Programme"}})}})},
+        {"type", "governance.genesis"}});
+    Write(dir.str("genesis.json"), pl::ledger::CanonicalJson(genesis));
+    Outcome g = Run(kCtl + " sign --key " + keys + "/jc-cn.key --key " + keys + "/jc-asean.key " +
+                    dir.str("genesis.json"));
+    BOOST_REQUIRE_MESSAGE(g.exit_code == 0, g.err);
     std::string decisions;
-    for (int i = 0; i < 12; ++i) {
+    for (int i = 1; i < 12; ++i) {
       decisions +=
           DecisionJson("d-" + std::to_string(i), i == 7 ? "flip-target-marker" : "x") + "\n";
     }
@@ -50,18 +113,18 @@ struct Ledger {
     Outcome signed_ =
         Run(kCtl + " sign --key " + keys + "/officer.key " + dir.str("decisions.json"));
     BOOST_REQUIRE_MESSAGE(signed_.exit_code == 0, signed_.err);
-    Write(dir.str("signed.jsonl"), signed_.out);
-    Outcome appended = Run(kCtl + " append --create --data " + data + " --keys " + keys + " " +
-                           dir.str("signed.jsonl"));
+    Write(dir.str("signed.jsonl"), g.out + signed_.out);
+    Outcome appended =
+        Run(kCtl + " append --create --data " + data + " " + dir.str("signed.jsonl"));
     BOOST_REQUIRE_MESSAGE(appended.exit_code == 0, appended.err);
   }
 
   std::string Head() { return Run(kCtl + " head --data " + data).out; }
   Outcome Append(const std::string& text) {
     Write(dir.str("input.json"), text);
-    return Run(kCtl + " append --data " + data + " --keys " + keys + " " + dir.str("input.json"));
+    return Run(kCtl + " append --data " + data + " " + dir.str("input.json"));
   }
-  Outcome Verify() { return Run(kCtl + " verify --data " + data + " --keys " + keys); }
+  Outcome Verify() { return Run(kCtl + " verify --data " + data); }
   // The signed form of one decision by the given key file.
   std::string Signed(const std::string& json, const std::string& key_file) {
     Write(dir.str("one.json"), json);
@@ -170,7 +233,8 @@ BOOST_AUTO_TEST_CASE(verify_names_the_event_with_a_flipped_byte) {
 BOOST_AUTO_TEST_CASE(audit_pages_through_events_as_json_and_table) {
   Ledger l;
   const std::string signed_ = ReadFile(l.dir.str("signed.jsonl"));
-  const std::string officer = signed_.substr(signed_.find("\"key_id\":\"") + 10, 64);
+  const std::string proposals = signed_.substr(signed_.find('\n') + 1);  // after the genesis
+  const std::string officer = proposals.substr(proposals.find("\"key_id\":\"") + 10, 64);
   const std::string audit = kCtl + " audit --data " + l.data + " ";
   auto lines = [](const std::string& out) {
     std::vector<std::string> v;
@@ -188,7 +252,10 @@ BOOST_AUTO_TEST_CASE(audit_pages_through_events_as_json_and_table) {
     const auto out = lines(o.out);
     BOOST_REQUIRE(!out.empty());
     for (std::size_t i = 0; i + 1 < out.size(); ++i) {
-      BOOST_TEST(out[i].find("{\"authority\":\"\",\"event\":{\"decision\":") == 0u, out[i]);
+      const bool genesis = out[i].find("\"sequence\":0,") != std::string::npos;
+      BOOST_TEST(out[i].find(genesis ? "{\"authority\":\"\",\"event\":{\"decision\":"
+                                     : "{\"authority\":\"sec\",\"event\":{\"decision\":") == 0u,
+                 out[i]);
       const auto at = out[i].find("\"sequence\":");
       sequences.push_back(out[i].substr(at + 11, out[i].find(',', at) - at - 11));
     }
@@ -206,16 +273,18 @@ BOOST_AUTO_TEST_CASE(audit_pages_through_events_as_json_and_table) {
     return lines(o.out).size() - 1;
   };
   BOOST_TEST(count("") == 12u);
-  BOOST_TEST(count("--body secretariat") == 12u);
-  BOOST_TEST(count("--body joint-committee") == 0u);
-  BOOST_TEST(count("--signer " + officer) == 12u);
+  BOOST_TEST(count("--body secretariat") == 11u);
+  BOOST_TEST(count("--body joint-committee") == 1u);
+  BOOST_TEST(count("--signer " + officer) == 11u);
   BOOST_TEST(count("--signer " + std::string(64, '0')) == 0u);
-  BOOST_TEST(count("--type 'project.*'") == 12u);
-  BOOST_TEST(count("--type project.proposed --body secretariat") == 12u);
+  BOOST_TEST(count("--type 'project.*'") == 11u);
+  BOOST_TEST(count("--type project.proposed --body secretariat") == 11u);
   BOOST_TEST(count("--type project.approved") == 0u);
-  BOOST_TEST(count("--from 2013-05-02T08:00:00Z --to 2013-05-02T08:00:01Z") == 12u);
-  BOOST_TEST(count("--to 2013-05-02T08:00:00Z") == 0u);
-  BOOST_TEST(count("--subject P-d-3") == 0u);  // the offline append files no subjects
+  BOOST_TEST(count("--type 'governance.*'") == 1u);
+  BOOST_TEST(count("--from 2013-05-02T08:00:00Z --to 2013-05-02T08:00:01Z") == 11u);
+  BOOST_TEST(count("--to 2013-05-02T08:00:00Z") == 1u);
+  BOOST_TEST(count("--subject P-d-3") == 1u);
+  BOOST_TEST(count("--subject P-d-3 --type project.approved") == 0u);
 
   // The table: a header and one aligned row per event, newest first.
   Outcome table = Run(audit + "--type 'project.*' --limit 3");
@@ -224,7 +293,7 @@ BOOST_AUTO_TEST_CASE(audit_pages_through_events_as_json_and_table) {
   BOOST_REQUIRE(rows.size() == 4u);
   BOOST_TEST(rows[0].starts_with("seq  issued_at "));
   BOOST_TEST(rows[0].find("type") == rows[1].find("project.proposed"));
-  BOOST_TEST(rows[0].find("signers") == rows[1].find(officer.substr(0, 8) + "  -"));
+  BOOST_TEST(rows[0].find("signers") == rows[1].find(officer.substr(0, 8) + "  sec"));
   BOOST_TEST(rows[1].starts_with("11   2013-05-02T08:00:00Z  project.proposed  secretariat  "));
   BOOST_TEST(rows[3].starts_with("9 "));
   BOOST_TEST(table.err.find("--before 9") != std::string::npos, table.err);
@@ -251,6 +320,6 @@ BOOST_AUTO_TEST_CASE(usage_errors_and_help) {
       BOOST_TEST(help.out.find("usage: ledgerctl") != std::string::npos);
     }
   }
-  BOOST_TEST(Run(kCtl + " verify --data /nonexistent --keys /nonexistent").exit_code == 3);
-  BOOST_TEST(Run(kCtl + " append --data x --keys y --batch 0").exit_code == 2);
+  BOOST_TEST(Run(kCtl + " verify --data /nonexistent").exit_code == 3);
+  BOOST_TEST(Run(kCtl + " append --data x --batch 0").exit_code == 2);
 }

@@ -99,35 +99,6 @@ std::vector<std::pair<std::size_t, std::string>> SplitDocuments(const std::strin
   return docs;
 }
 
-Result<KeyRing> KeyRing::Load(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return Status::IoError("keys.missing", "no key directory \"" + dir + "\"");
-  }
-  KeyRing ring;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".pub") continue;
-    auto key = crypto::PublicKey::Load(entry.path().string());
-    if (!key.ok()) return key.status();
-    crypto::Hash id;
-    auto raw = FromHex(key->key_id());
-    std::copy(raw->begin(), raw->end(), id.begin());
-    ring.keys_.emplace(id, *key);
-  }
-  if (ring.keys_.empty()) {
-    return Status::IoError("keys.missing", "no *.pub public keys in \"" + dir + "\"");
-  }
-  return ring;
-}
-
-ledger::KeyLookup KeyRing::lookup() const {
-  return [this](const crypto::Hash& id) -> const crypto::PublicKey* {
-    auto it = keys_.find(id);
-    return it == keys_.end() ? nullptr : &it->second;
-  };
-}
-
 Result<std::unique_ptr<ledger::Store>> OpenStore(const std::string& dir, bool read_only,
                                                  bool create) {
   ledger::StoreOptions options;

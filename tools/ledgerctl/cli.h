@@ -47,17 +47,6 @@ Result<std::string> ReadInput(const std::string& path);
 // the documents, with the line each starts on.
 std::vector<std::pair<std::size_t, std::string>> SplitDocuments(const std::string& text);
 
-// Public keys trusted to sign decisions: every *.pub file in a directory.
-class KeyRing {
- public:
-  static Result<KeyRing> Load(const std::string& dir);
-  ledger::KeyLookup lookup() const;
-  std::size_t size() const { return keys_.size(); }
-
- private:
-  std::map<crypto::Hash, crypto::PublicKey> keys_;
-};
-
 Result<std::unique_ptr<ledger::Store>> OpenStore(const std::string& dir, bool read_only,
                                                  bool create = false);
 

@@ -22,10 +22,12 @@ int Keygen(const std::vector<std::string>& args) {
   const auto key = crypto::PrivateKey::Generate();
   if (Status s = key.Save(out + ".key"); !s.ok()) return Fail(s);
   if (Status s = key.public_key().Save(out + ".pub"); !s.ok()) return Fail(s);
-  PrintJson(ledger::Value(ledger::Value::Object{{"key_id", key.public_key().key_id()},
-                                                {"private_key", out + ".key"},
-                                                {"public_key", out + ".pub"}}),
-            false);
+  PrintJson(
+      ledger::Value(ledger::Value::Object{{"key_id", key.public_key().key_id()},
+                                          {"private_key", out + ".key"},
+                                          {"public_key", out + ".pub"},
+                                          {"public_key_base64", ToBase64(key.public_key().raw())}}),
+      false);
   return kOk;
 }
 
@@ -69,8 +71,8 @@ int SignVerb(const std::vector<std::string>& args) {
 
 const bool registered = [] {
   Verbs()["keygen"] = {"Generate an Ed25519 key pair as PEM files.", Keygen};
-  Verbs()["sign"] = {
-      "Sign decisions: reads decisions in JSON, prints them signed, one per line.", SignVerb};
+  Verbs()["sign"] = {"Sign decisions: reads decisions in JSON, prints them signed, one per line.",
+                     SignVerb};
   return true;
 }();
 

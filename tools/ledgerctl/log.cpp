@@ -4,7 +4,8 @@
 
 #include "cli.h"
 #include "crypto/merkle.h"
-#include "ledger/serialization.h"
+#include "projections/programme.h"
+#include "projections/verify.h"
 
 namespace pl::ctl {
 namespace {
@@ -39,67 +40,53 @@ int Init(const std::vector<std::string>& args) {
 
 int AppendVerb(const std::vector<std::string>& args) {
   po::options_description flags("flags");
-  std::string dir, keys_dir, input = "-";
+  std::string dir, input = "-";
   std::size_t batch = 1000;
   AddDataFlag(flags, &dir);
-  flags.add_options()("keys,k", po::value(&keys_dir)->required(),
-                      "directory of trusted public keys (*.pub)")(
-      "create", "create the data directory if it has no log")(
+  flags.add_options()("create", "create the data directory if it has no log")(
       "batch,b", po::value(&batch)->default_value(1000),
-      "decisions per write transaction (group commit)")(
+      "decisions per write transaction (group commit); each batch is all or nothing")(
       "input,i", po::value(&input), "signed decisions in JSON, - for stdin");
   po::positional_options_description positional;
   positional.add("input", 1);
   po::variables_map vm;
   int exit;
-  if (!ParseFlags(args, "--data DIR --keys DIR [--create] [INPUT]", flags, &positional, &vm,
+  if (!ParseFlags(args, "--data DIR [--create] [--batch N] [INPUT]", flags, &positional, &vm,
                   &exit)) {
     return exit;
   }
   if (batch == 0) return Usage("append", "--batch must be at least 1");
-  auto keys = KeyRing::Load(keys_dir);
-  if (!keys.ok()) return Fail(keys.status());
   auto text = ReadInput(input);
   if (!text.ok()) return Fail(text.status());
   const auto docs = SplitDocuments(*text);
   if (docs.empty()) return Fail(Status::Invalid("input.empty", "no decision in the input"));
-
-  // Every decision is checked before any is appended: a bad input appends nothing.
   auto refuse = [](std::size_t line, const Status& s) {
     return Fail(Status::Invalid(s.rule(), "line " + std::to_string(line) + ": " + s.message()));
   };
   std::vector<ledger::SignedDecision> decisions;
-  const auto lookup = keys->lookup();
   for (const auto& [line, doc] : docs) {
     auto d = ledger::ParseSignedDecision(doc);
     if (!d.ok()) return refuse(line, d.status());
-    if (Status s = ledger::VerifySignatures(*d, lookup); !s.ok()) return refuse(line, s);
     decisions.push_back(std::move(*d));
   }
-  auto store = OpenStore(dir, false, vm.count("create") > 0);
-  if (!store.ok()) return Fail(store.status());
-  for (std::size_t i = 0; i < decisions.size(); ++i) {
-    auto seq = (*store)->Find(decisions[i].decision.id);
-    if (!seq.ok()) continue;
-    auto recorded = (*store)->Read(*seq);
-    if (!recorded.ok()) return Fail(recorded.status());
-    if (ledger::SigningBytes(recorded->decision.decision) !=
-        ledger::SigningBytes(decisions[i].decision)) {
-      return refuse(docs[i].first,
-                    Status::Conflict("decision.id_reused",
-                                     "decision id \"" + decisions[i].decision.id +
-                                         "\" is already recorded (sequence " +
-                                         std::to_string(*seq) + ") with different content"));
-    }
-  }
+  projections::ProgrammeOptions options;
+  options.store.create_if_missing = vm.count("create") > 0;
+  auto programme = projections::Programme::Open(dir, options);
+  if (!programme.ok()) return Fail(programme.status());
   Progress progress("appending", decisions.size());
   for (std::size_t from = 0; from < decisions.size(); from += batch) {
     const std::size_t n = std::min(batch, decisions.size() - from);
-    auto result = (*store)->Append(std::span(decisions).subspan(from, n));
+    auto result = (*programme)->Submit(std::span(decisions).subspan(from, n), true);
     if (!result.ok()) return Fail(result.status());
+    // The decision that broke a rule is reported, not the others it took down.
+    for (std::size_t i = 0; i < n; ++i) {
+      const Status& s = result->decisions[i].status;
+      if (!s.ok() && s.rule() != "batch.refused") return refuse(docs[from + i].first, s);
+    }
     for (std::size_t i = 0; i < n; ++i) {
       const auto& a = result->decisions[i];
-      PrintJson(Value(Value::Object{{"decision_id", decisions[from + i].decision.id},
+      PrintJson(Value(Value::Object{{"authority", a.authority},
+                                    {"decision_id", decisions[from + i].decision.id},
                                     {"duplicate", a.duplicate},
                                     {"leaf_hash", ToHex(a.leaf_hash)},
                                     {"sequence", static_cast<std::int64_t>(a.sequence)}}),
@@ -115,8 +102,8 @@ int Show(const std::vector<std::string>& args) {
   std::string dir, id;
   std::uint64_t seq = 0;
   AddDataFlag(flags, &dir);
-  flags.add_options()("seq,s", po::value(&seq), "sequence number")(
-      "id", po::value(&id), "decision id");
+  flags.add_options()("seq,s", po::value(&seq), "sequence number")("id", po::value(&id),
+                                                                   "decision id");
   po::positional_options_description positional;
   positional.add("seq", 1);
   po::variables_map vm;
@@ -176,77 +163,36 @@ int Head(const std::vector<std::string>& args) {
 
 int VerifyVerb(const std::vector<std::string>& args) {
   po::options_description flags("flags");
-  std::string dir, keys_dir;
+  std::string dir;
+  unsigned threads = 0;
   AddDataFlag(flags, &dir);
-  flags.add_options()("keys,k", po::value(&keys_dir)->required(),
-                      "directory of trusted public keys (*.pub)");
+  flags.add_options()("threads", po::value(&threads)->default_value(0),
+                      "signature-checking threads (0: one per core)")(
+      "no-signatures", "trust the signatures; check everything else");
   po::variables_map vm;
   int exit;
-  if (!ParseFlags(args, "--data DIR --keys DIR", flags, nullptr, &vm, &exit)) return exit;
-  auto keys = KeyRing::Load(keys_dir);
-  if (!keys.ok()) return Fail(keys.status());
+  if (!ParseFlags(args, "--data DIR [--threads N] [--no-signatures]", flags, nullptr, &vm, &exit)) {
+    return exit;
+  }
   auto store = OpenStore(dir, true);
   if (!store.ok()) return Fail(store.status());
+  Progress progress("verifying", (*store)->size());
+  projections::VerifyOptions options;
+  options.threads = threads;
+  options.signatures = vm.count("no-signatures") == 0;
+  options.progress = [&progress](std::uint64_t done, std::uint64_t) { progress.Update(done); };
   const auto start = std::chrono::steady_clock::now();
-  const ledger::TreeHead head = (*store)->head();
-  if (Status s = ledger::Verify(head, (*store)->log_key()); !s.ok()) return Fail(s);
-
-  const auto lookup = keys->lookup();
-  crypto::CompactRange range;
-  std::vector<crypto::CompactRange::Node> unused;
-  Status problem;
-  Progress progress("verifying", head.size);
-  auto bad = [&](std::uint64_t seq, const std::string& rule, const std::string& what) {
-    problem = Status::Corruption(rule, "event " + std::to_string(seq) + ": " + what);
-    return false;
-  };
-  Status scan = (*store)->ScanRaw(0, head.size, [&](std::uint64_t seq, ByteView bytes) {
-    if (seq != range.size()) return bad(range.size(), "verify.gap", "missing from the log");
-    auto e = ledger::Decode<ledger::Envelope>(bytes);
-    if (!e.ok()) return bad(seq, "verify.decode", "does not decode: " + e.status().message());
-    if (e->sequence != seq) {
-      return bad(seq, "verify.sequence", "carries sequence " + std::to_string(e->sequence));
-    }
-    const std::string& id = e->decision.decision.id;
-    const crypto::Hash leaf = crypto::LeafHash(AsBytes(ledger::EntryBytes(*e)));
-    if (leaf != e->leaf_hash) {
-      return bad(seq, "verify.leaf_hash", "(decision " + id + ") stored leaf hash " +
-                                              ToHex(e->leaf_hash) + " but its content hashes to " +
-                                              ToHex(leaf));
-    }
-    if (Status s = ledger::VerifySignatures(e->decision, lookup); !s.ok()) {
-      return bad(seq, "verify." + s.rule(), "(decision " + id + ") " + s.message());
-    }
-    range.Append(leaf, &unused);
-    progress.Update(range.size());
-    return true;
-  });
-  if (!problem.ok()) return Fail(problem);
-  if (!scan.ok()) return Fail(scan);
-  if (range.size() != head.size) {
-    return Fail(Status::Corruption("verify.gap", "event " + std::to_string(range.size()) +
-                                                     ": missing; the tree head covers " +
-                                                     std::to_string(head.size)));
-  }
-  if (range.Root() != head.root) {
-    return Fail(Status::Corruption("verify.root", "the events hash to root " +
-                                                      ToHex(range.Root()) +
-                                                      " but the signed tree head says " +
-                                                      ToHex(head.root)));
-  }
-  auto stored_root = (*store)->Root(head.size);
-  if (!stored_root.ok()) return Fail(stored_root.status());
-  if (*stored_root != head.root) {
-    return Fail(Status::Corruption("verify.nodes", "the stored Merkle nodes give root " +
-                                                       ToHex(*stored_root) +
-                                                       " but the signed tree head says " +
-                                                       ToHex(head.root)));
-  }
+  auto report = projections::VerifyLog(**store, options);
+  if (!report.ok()) return Fail(report.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  PrintJson(Value(Value::Object{{"events", static_cast<std::int64_t>(head.size)},
-                                {"root", ToHex(head.root)},
+  PrintJson(Value(Value::Object{{"events", static_cast<std::int64_t>(report->events)},
+                                {"events_per_second",
+                                 static_cast<std::int64_t>(static_cast<double>(report->events) /
+                                                           std::max(seconds, 1e-9))},
                                 {"milliseconds", static_cast<std::int64_t>(seconds * 1000)},
+                                {"root", ToHex(report->head.root)},
+                                {"signatures", static_cast<std::int64_t>(report->signatures)},
                                 {"verified", true}}),
             false);
   return kOk;
@@ -263,8 +209,8 @@ int Prove(const std::vector<std::string>& args) {
       "size", po::value(&size), "tree size to prove against (default: the current head)");
   po::variables_map vm;
   int exit;
-  if (!ParseFlags(args, "--data DIR (--seq N | --id ID | --old M) [--size N]", flags, nullptr,
-                  &vm, &exit)) {
+  if (!ParseFlags(args, "--data DIR (--seq N | --id ID | --old M) [--size N]", flags, nullptr, &vm,
+                  &exit)) {
     return exit;
   }
   if (vm.count("seq") + vm.count("id") + vm.count("old") != 1) {
@@ -316,14 +262,14 @@ int Prove(const std::vector<std::string>& args) {
 const bool registered = [] {
   Verbs()["init"] = {"Create an empty log (and its signing key) in a data directory.", Init};
   Verbs()["append"] = {
-      "Append signed decisions to a data directory offline, after checking every signature.",
+      "Append signed decisions to a data directory offline, through the decision rules.",
       AppendVerb};
   Verbs()["show"] = {"Print one event as JSON.", Show};
   Verbs()["tail"] = {"Print the last events (or a range) as JSON Lines.", Tail};
   Verbs()["head"] = {"Print the latest signed tree head.", Head};
   Verbs()["verify"] = {
-      "Re-check every event's signatures and hash, and the Merkle root against the signed "
-      "tree head; names the first bad event.",
+      "Re-check every event (hash, signatures, rules) and the Merkle root against the signed "
+      "tree head, on every core; names the first bad event.",
       VerifyVerb};
   Verbs()["prove"] = {"Print an inclusion or consistency proof, checked before it is printed.",
                       Prove};
