@@ -222,3 +222,26 @@ BOOST_AUTO_TEST_CASE(as_of_time_uses_recorded_time) {
   BOOST_TEST(at2016->projects.count("P-2") == 0u);
   BOOST_TEST(p->AsOfTime(0)->size == 0u);
 }
+
+BOOST_AUTO_TEST_CASE(optimistic_concurrency_refuses_a_moved_subject) {
+  Writer w;
+  auto p = w.Open();
+  std::vector<ledger::SignedDecision> batch{w.Genesis(), w.Propose("P-1")};
+  BOOST_REQUIRE(p->Submit(batch).ok());
+  auto approve = [&](const char* id) {
+    return w.Make("project.approved", "joint-committee",
+                  {{"budget", MoneyValue(1000)}, {"project_id", id}}, {"jc-cn", "jc-asean"});
+  };
+  auto stale = approve("P-1");
+  std::vector<std::optional<Expectation>> expect{Expectation{"P-1", 0}};
+  auto r = p->Submit(std::span(&stale, 1), false, std::nullopt, expect);
+  BOOST_TEST(r->decisions[0].status.rule() == "state.moved");
+  BOOST_TEST(p->store().size() == 2u);
+  expect[0] = Expectation{"P-1", 1};
+  r = p->Submit(std::span(&stale, 1), false, std::nullopt, expect);
+  BOOST_TEST(r->decisions[0].status.ok(), r->decisions[0].status.ToString());
+  BOOST_TEST(p->Submit(std::span(&stale, 1), false, std::nullopt,
+                       std::vector<std::optional<Expectation>>{std::nullopt, std::nullopt})
+                 .status()
+                 .rule() == "submit.expect");
+}

@@ -129,8 +129,25 @@ Result<std::unique_ptr<Programme>> Programme::Open(const std::string& dir,
   return std::unique_ptr<Programme>(new Programme(std::move(impl)));
 }
 
+namespace {
+
+// The latest event on a project, commitment or partnership.
+std::optional<Seq> LastSequence(const ProgrammeState& s, const std::string& subject) {
+  if (auto it = s.projects.find(subject); it != s.projects.end()) return it->second.last_seq;
+  if (auto it = s.commitments.find(subject); it != s.commitments.end()) return it->second.last_seq;
+  if (auto it = s.partnerships.find(subject); it != s.partnerships.end())
+    return it->second.last_seq;
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> batch,
-                                       bool all_or_nothing, std::optional<Timestamp> recorded_at) {
+                                       bool all_or_nothing, std::optional<Timestamp> recorded_at,
+                                       std::span<const std::optional<Expectation>> expectations) {
+  if (!expectations.empty() && expectations.size() != batch.size()) {
+    return Status::Invalid("submit.expect", "one expectation (or none) per decision");
+  }
   Impl& m = *impl_;
   std::lock_guard writer(m.writer_mutex);
   ProgrammeState& state = m.writer_state;
@@ -197,6 +214,19 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
         refused_any = true;
       }
       continue;
+    }
+    if (!expectations.empty() && expectations[i]) {
+      const Expectation& x = *expectations[i];
+      const std::optional<Seq> last = LastSequence(state, x.subject);
+      if (last != x.sequence) {
+        out.status = Status::Conflict(
+            "state.moved", x.subject +
+                               (last ? " was last changed by event " + std::to_string(*last)
+                                     : std::string(" has no events")) +
+                               ", not " + std::to_string(x.sequence));
+        refused_any = true;
+        continue;
+      }
     }
     const ledger::Envelope envelope{base + accepted.size(), now, d, {}};
     Applied applied;

@@ -47,6 +47,14 @@ struct Submitted {
   std::string authority;   // the policy it was taken under
 };
 
+// Optimistic concurrency: refuse a decision ("state.moved") unless the
+// subject's latest event (a project, commitment or partnership) is exactly
+// `sequence`.
+struct Expectation {
+  std::string subject;
+  std::uint64_t sequence = 0;
+};
+
 struct SubmitResult {
   std::vector<Submitted> decisions;  // in batch order
   ledger::TreeHead head;             // after the commit
@@ -63,9 +71,11 @@ class Programme {
   // one refusal refuses the whole batch (each decision then carries either its
   // own refusal or "batch.refused"). recorded_at, when given, stamps the new
   // events (historical imports); otherwise the clock does.
+  // expectations, when not empty, holds one optional Expectation per decision.
   Result<SubmitResult> Submit(std::span<const ledger::SignedDecision> batch,
                               bool all_or_nothing = false,
-                              std::optional<Timestamp> recorded_at = std::nullopt);
+                              std::optional<Timestamp> recorded_at = std::nullopt,
+                              std::span<const std::optional<Expectation>> expectations = {});
 
   // Runs fn with the current state under a shared lock. Keep fn short.
   void WithState(const std::function<void(const ProgrammeState&)>& fn) const;

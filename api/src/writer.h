@@ -1,0 +1,58 @@
+// Writer: the one thread that appends. Sessions hand it submissions; it takes
+// every single-decision submission queued behind the one at the front into
+// one group commit (Programme::Submit), submits each multi-decision request
+// on its own (all or nothing), answers each submission, and publishes what
+// was appended to the Hub in log order.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "hub.h"
+#include "projections/programme.h"
+
+namespace pl::api {
+
+struct Submission {
+  std::vector<ledger::SignedDecision> decisions;
+  // Empty, or one per decision.
+  std::vector<std::optional<projections::Expectation>> expectations;
+  // True for a `decisions` request (all or nothing), false for `decision`.
+  bool batch = false;
+  // Called once, on the writer thread, with the outcome. Must not block.
+  std::function<void(Result<projections::SubmitResult>)> done;
+};
+
+class Writer {
+ public:
+  // commit_latency (seconds) is observed for every commit when set.
+  Writer(projections::Programme& programme, Hub& hub, std::size_t max_group_commit,
+         std::function<void(double seconds, std::size_t decisions)> on_commit = {});
+  ~Writer();  // Stop()s
+
+  // False (and `done` not called) once stopping.
+  bool Submit(Submission submission);
+  // Finishes what is queued, then stops the thread. Idempotent.
+  void Stop();
+  std::size_t queued() const;
+
+ private:
+  void Run();
+
+  projections::Programme& programme_;
+  Hub& hub_;
+  const std::size_t max_group_commit_;
+  std::function<void(double, std::size_t)> on_commit_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Submission> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace pl::api
