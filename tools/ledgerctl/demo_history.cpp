@@ -502,9 +502,9 @@ struct OfficerDef {
   Role role;
   std::string name_en, name_zh;
   int country;
-  Timestamp from;  // kNever for the genesis officers... see `genesis`
-  bool genesis;
-  Timestamp to;  // removal; kNever when still in office
+  Timestamp from;  // appointment (the genesis for the founding officers)
+  bool genesis;    // appointed by the genesis itself
+  Timestamp to;    // removal; kNever when still in office
   // The appointment ends with the body's dissolution (no removal decision).
   bool ends_with_body = false;
   int rotate_every_years = 3;
@@ -1109,8 +1109,6 @@ struct DemoHistory::Impl {
 
   // Governance as written so far.
   std::vector<OfficerState> officer_state;
-  std::vector<bool> body_active;
-  std::vector<bool> member;
   std::vector<PartnershipState> partnership_state;
   std::int64_t secretariat_ceiling = kSecretariatCeiling2012;
   bool secretariat_usd = true;
@@ -1888,12 +1886,10 @@ void DemoHistory::Impl::EmitAgenda(const AgendaItem& item, std::vector<SignedDec
     case Act::kGenesis: {
       Value::Array members, body_list, officer_list, keys, policy_list;
       for (int c = 0; c < kTimorLeste; ++c) {
-        member[c] = true;
         members.emplace_back(Value::Object{{"country", kCountryTable[c].code},
                                            {"name", TextValue(kCountryTable[c].name)}});
       }
       for (int b = kJointCommittee; b <= kWgTransfer; ++b) {
-        body_active[b] = true;
         Value::Object o{{"body_id", bodies[b].id},
                         {"kind", bodies[b].kind},
                         {"name", TextValue(bodies[b].name_en, bodies[b].name_zh)}};
@@ -2005,7 +2001,6 @@ void DemoHistory::Impl::EmitAgenda(const AgendaItem& item, std::vector<SignedDec
       if (b.country >= 0) payload.emplace_back("country", kCountryTable[b.country].code);
       Write(batch, t, "governance.body_constituted", kJointCommittee, std::move(payload),
             JointCommittee());
-      body_active[item.a] = true;
       return;
     }
     case Act::kAdoptPolicy: {
@@ -2032,7 +2027,6 @@ void DemoHistory::Impl::EmitAgenda(const AgendaItem& item, std::vector<SignedDec
             {{"body_id", bodies[item.a].id},
              {"reason", "the Year of Digital Economy Cooperation has ended"}},
             JointCommittee());
-      body_active[item.a] = false;
       for (std::size_t i = 0; i < officers.size(); ++i) {
         if (officers[i].body == item.a) officer_state[i].ended = true;
       }
@@ -2043,7 +2037,6 @@ void DemoHistory::Impl::EmitAgenda(const AgendaItem& item, std::vector<SignedDec
             {{"country", kCountryTable[item.a].code},
              {"name", TextValue(kCountryTable[item.a].name)}},
             JointCommittee());
-      member[item.a] = true;
       return;
     }
     case Act::kMeeting: {
@@ -2442,8 +2435,6 @@ DemoHistory::DemoHistory(const DemoOptions& options) : impl_(std::make_unique<Im
   m.DefinePartnerships();
   m.PlanAgenda();
   m.officer_state.resize(m.officers.size());
-  m.body_active.assign(m.bodies.size(), false);
-  m.member.assign(kCountries, false);
   m.mechanism_ready.assign(kCountries, false);
   m.partnership_state.resize(m.partnerships.size());
   m.counters.assign(m.bodies.size(), std::vector<std::uint32_t>(2100 - 2012, 0));
