@@ -11,8 +11,7 @@ bool Matches(std::string_view s, std::size_t max, bool (*allowed)(char)) {
 }
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool IdChar(char c) {
-  return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == ':' ||
-         c == '-';
+  return IsLowerAlnum(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == ':' || c == '-';
 }
 bool TypeChar(char c) { return IsLowerAlnum(c) || c == '_' || c == '.'; }
 bool BodyChar(char c) { return IsLowerAlnum(c) || c == '-'; }
@@ -21,14 +20,16 @@ Result<std::string> StringField(const Value& object, std::string_view name) {
   const Value* v = object.find(name);
   if (!v) return Status::Invalid("decision.field", "missing field \"" + std::string(name) + "\"");
   if (v->kind() != Value::Kind::kString) {
-    return Status::Invalid("decision.field", "field \"" + std::string(name) + "\" must be a string");
+    return Status::Invalid("decision.field",
+                           "field \"" + std::string(name) + "\" must be a string");
   }
   return v->as_string();
 }
 
 Result<DecisionSignature> SignatureFromValue(const Value& v) {
   if (!v.is_object()) {
-    return Status::Invalid("signature.malformed", "each signature is an object {key_id, signature}");
+    return Status::Invalid("signature.malformed",
+                           "each signature is an object {key_id, signature}");
   }
   for (const auto& [name, unused] : v.as_object()) {
     if (name != "key_id" && name != "signature") {
@@ -98,9 +99,38 @@ Value ToValue(const SignedDecision& d) {
   return Value(std::move(members));
 }
 
+void AppendCanonicalJson(const Decision& d, std::string* out) {
+  // Members in key order, as JCS sorts them.
+  out->append("{\"body\":");
+  AppendJsonString(d.body, out);
+  out->append(",\"decision_id\":");
+  AppendJsonString(d.id, out);
+  out->append(",\"issued_at\":\"");
+  out->append(FormatTimestamp(d.issued_at));
+  out->append("\",\"payload\":");
+  AppendCanonicalJson(d.payload, out);
+  out->append(",\"type\":");
+  AppendJsonString(d.type, out);
+  out->push_back('}');
+}
+
+void AppendCanonicalJson(const std::vector<DecisionSignature>& signatures, std::string* out) {
+  out->push_back('[');
+  for (std::size_t i = 0; i < signatures.size(); ++i) {
+    if (i) out->push_back(',');
+    out->append("{\"key_id\":\"");
+    out->append(ToHex(signatures[i].key_id));
+    out->append("\",\"signature\":\"");
+    out->append(ToBase64(signatures[i].signature));
+    out->append("\"}");
+  }
+  out->push_back(']');
+}
+
 std::string SigningBytes(const Decision& d) {
   std::string out(kDecisionDomain);
-  AppendCanonicalJson(ToValue(d), &out);
+  out.reserve(512);
+  AppendCanonicalJson(d, &out);
   return out;
 }
 
@@ -138,9 +168,8 @@ Result<SignedDecision> SignedDecisionFromValue(const Value& v, const DecisionLim
       return Status::Invalid("signature.malformed", "signatures must be an array");
     }
     if (sigs->as_array().size() > limits.max_signatures) {
-      return Status::Invalid("signature.too_many", "more than " +
-                                                       std::to_string(limits.max_signatures) +
-                                                       " signatures");
+      return Status::Invalid("signature.too_many",
+                             "more than " + std::to_string(limits.max_signatures) + " signatures");
     }
     for (const Value& item : sigs->as_array()) {
       auto sig = SignatureFromValue(item);
@@ -193,9 +222,9 @@ Status VerifySignatures(const SignedDecision& d, const KeyLookup& keys) {
     }
     const crypto::PublicKey* key = keys(s.key_id);
     if (!key) {
-      return Status::Invalid("signature.unknown_key",
-                             "decision " + d.decision.id + " is signed by unknown key " +
-                                 ToHex(s.key_id));
+      return Status::Invalid(
+          "signature.unknown_key",
+          "decision " + d.decision.id + " is signed by unknown key " + ToHex(s.key_id));
     }
     if (!key->Verify(AsBytes(bytes), s.signature)) {
       return Status::Invalid("signature.invalid", "the signature of key " + ToHex(s.key_id) +

@@ -23,12 +23,18 @@ bool ReadFixed(const Value* v, bool hex, std::array<std::uint8_t, N>* out) {
 }  // namespace
 
 std::string EntryBytes(const Envelope& e) {
+  // Members in key order, as JCS sorts them.
   std::string out(kEntryDomain);
-  AppendCanonicalJson(Value(Value::Object{{"decision", ToValue(e.decision.decision)},
-                                          {"recorded_at", FormatTimestamp(e.recorded_at)},
-                                          {"sequence", static_cast<std::int64_t>(e.sequence)},
-                                          {"signatures", SignaturesValue(e.decision)}}),
-                      &out);
+  out.reserve(1024);
+  out.append("{\"decision\":");
+  AppendCanonicalJson(e.decision.decision, &out);
+  out.append(",\"recorded_at\":\"");
+  out.append(FormatTimestamp(e.recorded_at));
+  out.append("\",\"sequence\":");
+  out.append(std::to_string(e.sequence));
+  out.append(",\"signatures\":");
+  AppendCanonicalJson(e.decision.signatures, &out);
+  out.push_back('}');
   return out;
 }
 
@@ -42,8 +48,8 @@ Value ToValue(const Envelope& e) {
 
 std::string SigningBytes(const TreeHead& h) {
   std::string out(kTreeHeadDomain);
-  out += std::to_string(h.size) + "\n" + ToBase64(h.root) + "\n" + FormatTimestamp(h.timestamp) +
-         "\n";
+  out +=
+      std::to_string(h.size) + "\n" + ToBase64(h.root) + "\n" + FormatTimestamp(h.timestamp) + "\n";
   return out;
 }
 

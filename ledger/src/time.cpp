@@ -1,7 +1,6 @@
 #include "ledger/time.h"
 
 #include <chrono>
-#include <cstdio>
 
 namespace pl::ledger {
 
@@ -43,13 +42,33 @@ std::string FormatTimestamp(Timestamp t) {
   std::int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[40];
+  // Hand-formatted: this runs for every event hashed or shown.
+  char buf[24];
+  auto put = [&buf](int at, std::int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10)
+      buf[at + i] = static_cast<char>('0' + value % 10);
+  };
   const auto secs = static_cast<int>(ms / 1000);
   const auto frac = static_cast<int>(ms % 1000);
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d",
-                        static_cast<long long>(y), m, d, secs / 3600, secs / 60 % 60, secs % 60);
-  if (frac) n += std::snprintf(buf + n, sizeof buf - static_cast<std::size_t>(n), ".%03d", frac);
-  return std::string(buf, static_cast<std::size_t>(n)) + "Z";
+  put(0, y, 4);
+  buf[4] = '-';
+  put(5, m, 2);
+  buf[7] = '-';
+  put(8, d, 2);
+  buf[10] = 'T';
+  put(11, secs / 3600, 2);
+  buf[13] = ':';
+  put(14, secs / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, secs % 60, 2);
+  int n = 19;
+  if (frac) {
+    buf[n] = '.';
+    put(n + 1, frac, 3);
+    n += 4;
+  }
+  buf[n++] = 'Z';
+  return std::string(buf, static_cast<std::size_t>(n));
 }
 
 Result<Timestamp> ParseTimestamp(std::string_view text) {
@@ -79,7 +98,9 @@ Result<Timestamp> ParseTimestamp(std::string_view text) {
   if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return bad();
   const Timestamp t =
       (DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
-       mi * 60 + s) * 1000 + frac;
+       mi * 60 + s) *
+          1000 +
+      frac;
   if (FormatTimestamp(t) != text) return bad();  // e.g. February 30th
   return t;
 }

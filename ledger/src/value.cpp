@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <boost/json/basic_parser_impl.hpp>
-#include <cstdio>
 
 namespace pl::ledger {
 
 Value::Value(Object o) {
-  std::sort(o.begin(), o.end(),
-            [](const Member& a, const Member& b) { return a.first < b.first; });
+  std::sort(o.begin(), o.end(), [](const Member& a, const Member& b) { return a.first < b.first; });
   v_ = std::move(o);
 }
 
@@ -119,8 +117,8 @@ class Builder {
   };
 
   static Status OutOfRange(boost::json::string_view s) {
-    return Status::Invalid("json.int_range", "integer " + std::string(s.data(), s.size()) +
-                                                 " is outside +-(2^53-1)");
+    return Status::Invalid("json.int_range",
+                           "integer " + std::string(s.data(), s.size()) + " is outside +-(2^53-1)");
   }
   bool Fail(Status s, ec_t& ec) {
     status = std::move(s);
@@ -129,8 +127,8 @@ class Builder {
   }
   bool Open(bool is_object, ec_t& ec) {
     if (stack_.size() >= max_depth_) {
-      return Fail(Status::Invalid("json.depth", "nesting deeper than " +
-                                                    std::to_string(max_depth_) + " levels"),
+      return Fail(Status::Invalid("json.depth",
+                                  "nesting deeper than " + std::to_string(max_depth_) + " levels"),
                   ec);
     }
     stack_.push_back(Frame{is_object, {}, {}, {}});
@@ -158,25 +156,42 @@ class Builder {
 
 void AppendString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (char c : s) {
+  std::size_t run = 0;  // start of the pending run of characters copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out->append(buf);
-        } else {
-          out->push_back(c);
-        }
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(escape, 6);
+      }
     }
   }
+  out->append(s.data() + run, s.size() - run);
   out->push_back('"');
 }
 
@@ -187,10 +202,18 @@ void AppendJson(const Value& value, std::string* out, int indent, int depth) {
     out->append(static_cast<std::size_t>(indent * d), ' ');
   };
   switch (value.kind()) {
-    case Value::Kind::kNull: out->append("null"); break;
-    case Value::Kind::kBool: out->append(value.as_bool() ? "true" : "false"); break;
-    case Value::Kind::kInt: out->append(std::to_string(value.as_int())); break;
-    case Value::Kind::kString: AppendString(value.as_string(), out); break;
+    case Value::Kind::kNull:
+      out->append("null");
+      break;
+    case Value::Kind::kBool:
+      out->append(value.as_bool() ? "true" : "false");
+      break;
+    case Value::Kind::kInt:
+      out->append(std::to_string(value.as_int()));
+      break;
+    case Value::Kind::kString:
+      AppendString(value.as_string(), out);
+      break;
     case Value::Kind::kArray: {
       const auto& items = value.as_array();
       out->push_back('[');
@@ -242,6 +265,8 @@ Result<Value> ParseJson(std::string_view text, const JsonLimits& limits) {
 }
 
 void AppendCanonicalJson(const Value& value, std::string* out) { AppendJson(value, out, -1, 0); }
+
+void AppendJsonString(std::string_view text, std::string* out) { AppendString(text, out); }
 
 std::string CanonicalJson(const Value& value) {
   std::string out;

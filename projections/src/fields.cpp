@@ -32,7 +32,7 @@ void Fields::Problem(const char* rule, std::string_view name, const std::string&
 }
 
 const Value* Fields::Get(std::string_view name, bool required) {
-  known_.emplace(name);
+  known_.push_back(name);
   const Value* v = payload_.find(name);
   if (v && v->is_null()) v = nullptr;
   if (!v && required) Problem("payload.missing", name, "is required");
@@ -275,7 +275,7 @@ void Fields::Nested(std::string_view path, Fields& inner) {
 Status Fields::Finish() {
   if (!first_.ok()) return first_;
   for (const auto& [name, unused] : payload_.as_object()) {
-    if (!known_.count(name)) {
+    if (std::find(known_.begin(), known_.end(), name) == known_.end()) {
       return Status::Invalid("payload.unknown_field",
                              "payload field \"" + name + "\" is not part of this decision type");
     }

@@ -8,7 +8,6 @@
 
 #include <initializer_list>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -58,7 +57,8 @@ class Fields {
   void Problem(const char* rule, std::string_view name, const std::string& what);
 
   const ledger::Value& payload_;
-  std::set<std::string, std::less<>> known_;
+  // Names come from string literals in the rules, so views of them stay valid.
+  std::vector<std::string_view> known_;
   Status first_;
 };
 

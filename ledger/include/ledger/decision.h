@@ -63,6 +63,10 @@ struct DecisionLimits {
 Status CheckShape(const Decision& decision);
 
 std::string SigningBytes(const Decision& decision);
+// The canonical JSON of ToValue(decision) (and of the signatures array),
+// written straight to *out: the hot path of signing, hashing and verifying.
+void AppendCanonicalJson(const Decision& decision, std::string* out);
+void AppendCanonicalJson(const std::vector<DecisionSignature>& signatures, std::string* out);
 
 // The decision as a JSON object: {"body","decision_id","issued_at","payload","type"}.
 Value ToValue(const Decision& decision);

@@ -80,6 +80,8 @@ Result<Value> ParseJson(std::string_view text, const JsonLimits& limits = {});
 
 // RFC 8785 canonical JSON, appended to *out.
 void AppendCanonicalJson(const Value& value, std::string* out);
+// A JSON string literal with JCS escaping, appended to *out.
+void AppendJsonString(std::string_view text, std::string* out);
 std::string CanonicalJson(const Value& value);
 
 // Indented JSON for people (two spaces, members in key order).
