@@ -51,7 +51,7 @@ int Demo(const std::vector<std::string>& args) {
       "keys-out", po::value(&keys_out),
       "write the officers' current keys here (OFFICER_ID.key/.pub, officers.json)")(
       "batch,b", po::value(&batch_size)->default_value(1000),
-      "decisions per submission (one group commit each)");
+      "decisions generated ahead at a time (each day's decisions are one commit)");
   po::variables_map vm;
   int exit;
   if (!ParseFlags(args, "--data DIR [--events N] [--seed S] [--keys-out DIR] [--batch N]", flags,
@@ -87,20 +87,32 @@ int Demo(const std::vector<std::string>& args) {
       next.clear();
       history.Next(&next, batch_size);
     });
-    // A historical import: each batch is recorded when its last decision was issued.
-    auto result =
-        (*programme)->Submit(batch, /*all_or_nothing=*/true, batch.back().decision.issued_at);
-    generating.get();
-    if (!result.ok()) return Fail(result.status());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const Status& s = result->decisions[i].status;
-      if (s.ok() || s.rule() == "batch.refused") continue;
-      // The generator and the rules disagree: a bug in one of them.
-      std::cerr << "ledgerctl: demo decision " << batch[i].decision.id << " ("
-                << batch[i].decision.type << ") refused: " << s.ToString() << "\n";
-      return kRefused;
+    // A historical import: each day's decisions are one commit, recorded when
+    // the day's last one was issued, so the log as of any date is the
+    // programme as it stood then.
+    constexpr ledger::Timestamp kDay = 86400000;
+    for (std::size_t from = 0, to = 0; from < batch.size(); from = to) {
+      const ledger::Timestamp day = batch[from].decision.issued_at / kDay;
+      while (to < batch.size() && batch[to].decision.issued_at / kDay == day) ++to;
+      const auto chunk = std::span(batch).subspan(from, to - from);
+      auto result =
+          (*programme)->Submit(chunk, /*all_or_nothing=*/true, chunk.back().decision.issued_at);
+      if (!result.ok()) {
+        generating.get();
+        return Fail(result.status());
+      }
+      for (std::size_t i = 0; i < chunk.size(); ++i) {
+        const Status& s = result->decisions[i].status;
+        if (s.ok() || s.rule() == "batch.refused") continue;
+        generating.get();
+        // The generator and the rules disagree: a bug in one of them.
+        std::cerr << "ledgerctl: demo decision " << chunk[i].decision.id << " ("
+                  << chunk[i].decision.type << ") refused: " << s.ToString() << "\n";
+        return kRefused;
+      }
+      head = result->head;
     }
-    head = result->head;
+    generating.get();
     submitted += batch.size();
     progress.Update(submitted);
     std::swap(batch, next);
