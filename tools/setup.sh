@@ -13,7 +13,15 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libboost-test1.81-dev libboost-url1.81-dev
   liblmdb-dev lmdb-utils libcereal-dev libssl-dev
+  # The dashboard's end-to-end test drives Debian's Chromium headless; a CJK
+  # font lets it render (and screenshot) the programme's Chinese names.
+  chromium fonts-wqy-zenhei
 )
+# The dashboard's packages come from the npm registry (api/dashboard). Node.js
+# from Debian unless a node and npm are already there (another packaging of
+# Node.js, such as NodeSource's, bundles npm and conflicts with Debian's npm).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -31,6 +39,17 @@ if ((${#missing[@]})); then
     exit 1
   fi
 fi
+
+# The dashboard: npm ci from its lockfile (skipped while node_modules matches
+# it), then build.sh copies the browser files into api/dashboard/vendor/.
+dashboard=api/dashboard
+lock_sum=$(sha256sum "$dashboard/package-lock.json" | cut -d' ' -f1)
+if [[ $(cat "$dashboard/node_modules/.pl-lock-sha256" 2>/dev/null) != "$lock_sum" ]]; then
+  echo "setup: npm ci in $dashboard"
+  (cd "$dashboard" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" >"$dashboard/node_modules/.pl-lock-sha256"
+fi
+"$dashboard/build.sh" >/dev/null
 
 [[ ${1:-} == --deps ]] && exit 0
 
