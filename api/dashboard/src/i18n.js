@@ -53,6 +53,7 @@ const UI = {
   fundingByArea: ['Funding by priority area', '按优先领域'],
   fundingByMode: ['Funding by mode of cooperation', '按合作方式'],
   fundingByYear: ['Funding over the years', '按年度'],
+  fundingByCurrency: ['Funding by currency', '按币种'],
   projectsByArea: ['Projects by priority area', '按优先领域的项目'],
   projectsByMode: ['Projects by mode', '按合作方式的项目'],
   partnershipsByKind: ['Partnerships by kind', '伙伴关系类型'],

@@ -90,7 +90,7 @@ export function overview(root) {
           ${card('partnership-kind', 'partnershipsByKind')}
           ${card('partnership-country', 'partnershipsByCountry')}
           <section class="card" id="card-currencies">
-            <h3>${esc(t('fundingBySource'))} · ${esc(t('currency'))}</h3>
+            <h3>${esc(t('fundingByCurrency'))}</h3>
             <div class="table-wrap"><table class="table" id="currency-table"></table></div>
           </section>
         </div>
