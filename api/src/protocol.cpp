@@ -1083,19 +1083,19 @@ void Protocol::Handle(const Value& request, const Done& done) {
   }
   Submission submission;
   submission.batch = many != nullptr;
-  std::vector<Value> items;
+  std::vector<const Value*> items;
   if (many) {
     if (many->kind() != Value::Kind::kArray || many->as_array().empty()) {
       done(Error(id, BadParam("decisions", "must be a non-empty array of signed decisions")));
       return;
     }
-    items = many->as_array();
+    for (const Value& item : many->as_array()) items.push_back(&item);
   } else {
-    items.push_back(*one);
+    items.push_back(one);
   }
   std::vector<std::string> decision_ids;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto d = ledger::SignedDecisionFromValue(items[i]);
+    auto d = ledger::SignedDecisionFromValue(*items[i]);
     if (!d.ok()) {
       const std::string where = many ? "decisions[" + std::to_string(i) + "]: " : "";
       done(Error(id, Status::Invalid(d.status().rule(), where + d.status().message())));
