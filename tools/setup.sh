@@ -12,7 +12,7 @@ packages=(
   build-essential cmake ninja-build git openssl
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libboost-test1.81-dev libboost-url1.81-dev
-  liblmdb-dev lmdb-utils libcereal-dev libssl-dev
+  liblmdb-dev lmdb-utils libcereal-dev libssl-dev prometheus-cpp-dev
   # The dashboard's end-to-end test drives Debian's Chromium headless; a CJK
   # font lets it render (and screenshot) the programme's Chinese names.
   chromium fonts-wqy-zenhei

@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -30,9 +31,14 @@ struct Submission {
 
 class Writer {
  public:
-  // commit_latency (seconds) is observed for every commit when set.
+  // on_commit, when set, is called after every commit that appended events,
+  // with its duration (seconds) and the number of events it appended.
+  // on_refusal, when set, is called once per refused decision with its rule
+  // (not for "batch.refused", which only echoes another decision's refusal).
+  // Both run on the writer thread and must not block.
   Writer(projections::Programme& programme, Hub& hub, std::size_t max_group_commit,
-         std::function<void(double seconds, std::size_t decisions)> on_commit = {});
+         std::function<void(double seconds, std::size_t decisions)> on_commit = {},
+         std::function<void(const std::string& rule)> on_refusal = {});
   ~Writer();  // Stop()s
 
   // False (and `done` not called) once stopping.
@@ -43,6 +49,10 @@ class Writer {
 
  private:
   void Run();
+  // Takes the next group off the queue. REQUIRES: mutex_ held, queue_ not empty.
+  std::vector<Submission> TakeGroup();
+  // Submits one group, answers each submission and publishes what was appended.
+  void Commit(std::vector<Submission>& group);
 
   projections::Programme& programme_;
   Hub& hub_;
@@ -52,6 +62,8 @@ class Writer {
   std::condition_variable ready_;
   std::deque<Submission> queue_;
   bool stopping_ = false;
+  std::function<void(const std::string&)> on_refusal_;
+  std::mutex join_mutex_;  // Stop() may be called from several threads
   std::thread thread_;
 };
 

@@ -1,0 +1,499 @@
+#include "hub.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "projections/rules.h"
+#include "projections/views.h"
+
+namespace pl::api {
+
+namespace {
+
+enum class Topic { kEvents, kProjects, kCommitments, kPartnerships, kSummary };
+
+std::optional<Topic> ParseTopic(const std::string& name) {
+  if (name == "events") return Topic::kEvents;
+  if (name == "projects") return Topic::kProjects;
+  if (name == "commitments") return Topic::kCommitments;
+  if (name == "partnerships") return Topic::kPartnerships;
+  if (name == "summary") return Topic::kSummary;
+  return std::nullopt;
+}
+
+constexpr std::string_view kEventHead = R"({"op":"event","subscription":")";
+constexpr std::string_view kUpdateHead = R"({"op":"update","subscription":")";
+
+// What follows the subscription id in an event message.
+std::string EventTail(const ledger::Envelope& e, const std::string& authority) {
+  std::string tail = R"(","sequence":)" + std::to_string(e.sequence) + R"(,"event":)";
+  ledger::AppendCanonicalJson(ledger::ToValue(e), &tail);
+  tail += R"(,"authority":)";
+  ledger::AppendCanonicalJson(ledger::Value(authority), &tail);
+  tail += '}';
+  return tail;
+}
+
+// What follows the subscription id in an update message.
+std::string UpdateTail(std::uint64_t sequence, std::string_view kind, const ledger::Value& entity) {
+  std::string tail = R"(","sequence":)" + std::to_string(sequence) + R"(,"kind":")";
+  tail += kind;
+  tail += R"(","entity":)";
+  ledger::AppendCanonicalJson(entity, &tail);
+  tail += '}';
+  return tail;
+}
+
+std::shared_ptr<const std::string> Compose(std::string_view head, const std::string& id,
+                                           const std::string& tail) {
+  std::string text;
+  text.reserve(head.size() + id.size() + tail.size());
+  text.append(head).append(id).append(tail);
+  return std::make_shared<const std::string>(std::move(text));
+}
+
+bool TypeMatches(const std::string& filter, const std::string& type) {
+  if (filter.size() >= 2 && filter.compare(filter.size() - 2, 2, ".*") == 0) {
+    const std::string_view prefix(filter.data(), filter.size() - 1);  // keeps the '.'
+    return type.size() > prefix.size() && type.compare(0, prefix.size(), prefix) == 0;
+  }
+  return filter == type;
+}
+
+bool Matches(const SubscriptionSpec& spec, const ledger::Envelope& e,
+             const std::vector<std::string>& subjects) {
+  const ledger::Decision& d = e.decision.decision;
+  if (!spec.body.empty() && spec.body != d.body) return false;
+  if (!spec.type.empty() && !TypeMatches(spec.type, d.type)) return false;
+  if (!spec.subject.empty() &&
+      std::find(subjects.begin(), subjects.end(), spec.subject) == subjects.end()) {
+    return false;
+  }
+  return true;
+}
+
+std::string_view KindOf(Topic t) {
+  switch (t) {
+    case Topic::kProjects:
+      return "project";
+    case Topic::kCommitments:
+      return "commitment";
+    case Topic::kPartnerships:
+      return "partnership";
+    case Topic::kSummary:
+      return "summary";
+    case Topic::kEvents:
+      break;
+  }
+  return "event";
+}
+
+// The entities of a state topic as (last sequence, update tail), in id order.
+std::vector<std::string> InitialUpdates(Topic topic, const projections::ProgrammeState& s) {
+  std::vector<std::string> out;
+  auto all = [&](const auto& map) {
+    out.reserve(map.size());
+    for (const auto& [id, entity] : map) {
+      out.push_back(UpdateTail(entity.last_seq, KindOf(topic), projections::ToValue(entity)));
+    }
+  };
+  switch (topic) {
+    case Topic::kProjects:
+      all(s.projects);
+      break;
+    case Topic::kCommitments:
+      all(s.commitments);
+      break;
+    case Topic::kPartnerships:
+      all(s.partnerships);
+      break;
+    case Topic::kSummary:
+      out.push_back(UpdateTail(s.size > 0 ? s.size - 1 : 0, "summary", projections::Summary(s)));
+      break;
+    case Topic::kEvents:
+      break;
+  }
+  return out;
+}
+
+constexpr std::uint64_t kCatchUpChunk = 256;
+constexpr auto kSummaryInterval = std::chrono::milliseconds(250);
+
+}  // namespace
+
+struct Hub::Subscription {
+  std::string id;
+  const Subscriber* owner = nullptr;
+  std::weak_ptr<Subscriber> subscriber;
+  Topic topic = Topic::kEvents;
+  SubscriptionSpec spec;
+  // Guarded by the hub's mutex_.
+  bool live = false;            // catch-up done: messages go straight to the subscriber
+  bool active = true;           // false once unsubscribed or dropped
+  bool overflowed = false;      // the catch-up buffer filled up
+  std::uint64_t live_from = 0;  // events (and updates) from this sequence on are live
+  std::vector<Message> buffer;  // live messages held while catching up
+};
+
+struct Hub::Pending {
+  struct Event {
+    const Published* published;
+    std::string tail;
+  };
+  struct Update {
+    Topic topic;
+    std::uint64_t sequence;
+    std::string tail;
+  };
+  std::vector<Event> events;
+  std::vector<Update> updates;  // by sequence
+};
+
+Hub::Hub(projections::Programme& programme, std::size_t max_buffered)
+    : programme_(programme), max_buffered_(std::max<std::size_t>(1, max_buffered)) {
+  summary_thread_ = std::thread([this] { SummaryLoop(); });
+}
+
+Hub::~Hub() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  summary_wake_.notify_all();
+  summary_thread_.join();
+}
+
+Result<std::pair<std::string, std::uint64_t>> Hub::Subscribe(std::weak_ptr<Subscriber> subscriber,
+                                                             const SubscriptionSpec& spec,
+                                                             const Registered& registered) {
+  const std::optional<Topic> topic = ParseTopic(spec.topic);
+  if (!topic) {
+    return Status::Invalid("subscribe.topic",
+                           "unknown topic \"" + spec.topic +
+                               "\"; topics: events, projects, commitments, partnerships, summary");
+  }
+  if (*topic != Topic::kEvents) {
+    if (spec.from) {
+      return Status::Invalid("subscribe.from", "from applies to the events topic only");
+    }
+    if (!spec.subject.empty() || !spec.body.empty() || !spec.type.empty()) {
+      return Status::Invalid("subscribe.filter", "filters apply to the events topic only");
+    }
+  }
+  if (!spec.type.empty() && (spec.type == "*" || spec.type == ".*")) {
+    return Status::Invalid("subscribe.filter", "a type family needs a name before \".*\"");
+  }
+  std::shared_ptr<Subscriber> self = subscriber.lock();
+  if (!self) return Status::Invalid("subscribe.closed", "the session has closed");
+
+  auto sub = std::make_shared<Subscription>();
+  sub->owner = self.get();
+  sub->subscriber = subscriber;
+  sub->topic = *topic;
+  sub->spec = spec;
+
+  // Registers the subscription as catching up, live from `size` on.
+  std::uint64_t size = 0;
+  auto enrol = [&](std::uint64_t at) {
+    size = at;
+    sub->id = "s" + std::to_string(next_id_++);
+    sub->live_from = at;
+    subscriptions_.emplace(sub->id, sub);
+    if (*topic == Topic::kSummary) ++summary_subscriptions_;
+  };
+
+  std::vector<std::string> initial;  // state topics: the current entities (update tails)
+  if (*topic == Topic::kEvents) {
+    std::lock_guard lock(mutex_);
+    // Every event >= the size read here is published after this point, so
+    // the subscription sees it live (or buffered): nothing falls between.
+    const std::uint64_t now = programme_.store().size();
+    if (spec.from && *spec.from > now) {
+      return Status::Invalid("subscribe.from", "from " + std::to_string(*spec.from) +
+                                                   " is beyond the log's " + std::to_string(now) +
+                                                   " events");
+    }
+    enrol(now);
+  } else {
+    // The readers' state only moves after the writer's commit, and the commit
+    // is published after that: registering under the state's lock pins the
+    // initial content and the first live update to the same point.
+    std::vector<std::string> tails;
+    programme_.WithState([&](const projections::ProgrammeState& s) {
+      tails = InitialUpdates(*topic, s);
+      std::lock_guard lock(mutex_);
+      enrol(s.size);
+    });
+    initial = std::move(tails);
+  }
+  const std::string id = sub->id;
+  if (registered) registered(id, size);
+
+  auto active = [&] {
+    std::lock_guard lock(mutex_);
+    return sub->active;
+  };
+  // Delivers one catch-up message at the subscriber's pace; false to stop
+  // (unsubscribed meanwhile, or too slow).
+  auto deliver = [&](std::string_view head, const std::string& tail) {
+    if (!active()) return false;
+    if (!self->AwaitRoom() || !self->Deliver(Compose(head, id, tail))) {
+      Overflowed(self);
+      return false;
+    }
+    return true;
+  };
+
+  bool ok = true;
+  if (*topic == Topic::kEvents && spec.from) {
+    ledger::Store& store = programme_.store();
+    for (std::uint64_t f = *spec.from; ok && f < size; f += kCatchUpChunk) {
+      const std::uint64_t to = std::min(size, f + kCatchUpChunk);
+      std::vector<ledger::Envelope> chunk;
+      Status scanned = store.Scan(f, to, [&](const ledger::Envelope& e) {
+        if (Matches(spec, e, projections::Subjects(e.decision.decision))) chunk.push_back(e);
+        return true;
+      });
+      if (!scanned.ok()) {
+        Unsubscribe(self.get(), id);
+        return scanned;
+      }
+      for (const ledger::Envelope& e : chunk) {
+        auto authority = store.Authority(e.sequence);
+        if (!authority.ok()) {
+          Unsubscribe(self.get(), id);
+          return authority.status();
+        }
+        if (!(ok = deliver(kEventHead, EventTail(e, *authority)))) break;
+      }
+    }
+  } else {
+    for (const std::string& tail : initial) {
+      if (!(ok = deliver(kUpdateHead, tail))) break;
+    }
+  }
+  if (ok) GoLive(sub);
+  return std::make_pair(id, size);
+}
+
+bool Hub::GoLive(const std::shared_ptr<Subscription>& sub) {
+  std::lock_guard deliver(deliver_mutex_);
+  std::vector<Outgoing> out;
+  bool overflowed = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (!sub->active) return false;
+    overflowed = sub->overflowed;
+    if (!overflowed) {
+      for (Message& m : sub->buffer) out.push_back({sub->subscriber, std::move(m)});
+      sub->buffer.clear();
+      sub->buffer.shrink_to_fit();
+      sub->live = true;
+    }
+  }
+  if (overflowed) {
+    if (auto s = sub->subscriber.lock()) Overflowed(s);
+    return false;
+  }
+  DeliverAll(out);
+  return true;
+}
+
+Status Hub::Unsubscribe(const Subscriber* subscriber, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end() || it->second->owner != subscriber) {
+    return Status::NotFound("subscribe.unknown", "no subscription " + id + " on this session");
+  }
+  it->second->active = false;
+  if (it->second->topic == Topic::kSummary) --summary_subscriptions_;
+  subscriptions_.erase(it);
+  return Status::Ok();
+}
+
+void Hub::Drop(const Subscriber* subscriber) {
+  std::lock_guard lock(mutex_);
+  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+    if (it->second->owner == subscriber) {
+      it->second->active = false;
+      if (it->second->topic == Topic::kSummary) --summary_subscriptions_;
+      it = subscriptions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Hub::Overflowed(const std::shared_ptr<Subscriber>& subscriber) {
+  bool had = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+      if (it->second->owner == subscriber.get()) {
+        had = true;
+        it->second->active = false;
+        if (it->second->topic == Topic::kSummary) --summary_subscriptions_;
+        it = subscriptions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (had) ++dropped_;
+  }
+  // Counted and told once, however many of its subscriptions were affected.
+  if (had) subscriber->Overflow();
+}
+
+void Hub::DeliverAll(std::vector<Outgoing>& out) {
+  std::vector<const Subscriber*> dropped;
+  for (Outgoing& o : out) {
+    std::shared_ptr<Subscriber> s = o.to.lock();
+    if (!s || std::find(dropped.begin(), dropped.end(), s.get()) != dropped.end()) continue;
+    if (!s->Deliver(std::move(o.message))) {
+      dropped.push_back(s.get());
+      Overflowed(s);
+    }
+  }
+}
+
+void Hub::Publish(const std::vector<Published>& events) {
+  if (events.empty()) return;
+  bool want_events = false, want_projects = false, want_commitments = false,
+       want_partnerships = false, wake_summary = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, sub] : subscriptions_) {
+      want_events = want_events || sub->topic == Topic::kEvents;
+      want_projects = want_projects || sub->topic == Topic::kProjects;
+      want_commitments = want_commitments || sub->topic == Topic::kCommitments;
+      want_partnerships = want_partnerships || sub->topic == Topic::kPartnerships;
+    }
+    if (summary_subscriptions_ > 0) wake_summary = summary_dirty_ = true;
+  }
+  if (wake_summary) summary_wake_.notify_all();
+
+  // Each message body is serialized once here; per subscriber only its id is
+  // spliced in.
+  Pending pending;
+  if (want_events) {
+    pending.events.reserve(events.size());
+    for (const Published& p : events)
+      pending.events.push_back({&p, EventTail(p.event, p.authority)});
+  }
+  if (want_projects || want_commitments || want_partnerships) {
+    const std::uint64_t first = events.front().event.sequence;
+    std::set<std::string> touched;
+    for (const Published& p : events) touched.insert(p.subjects.begin(), p.subjects.end());
+    // The writer publishes right after its commit, before the next one: the
+    // state read here is the state after this commit.
+    programme_.WithState([&](const projections::ProgrammeState& s) {
+      auto changed = [&](bool wanted, Topic topic, const auto& map, const std::string& id) {
+        if (!wanted) return;
+        auto it = map.find(id);
+        if (it == map.end() || it->second.last_seq < first) return;
+        pending.updates.push_back(
+            {topic, it->second.last_seq,
+             UpdateTail(it->second.last_seq, KindOf(topic), projections::ToValue(it->second))});
+      };
+      for (const std::string& id : touched) {
+        changed(want_projects, Topic::kProjects, s.projects, id);
+        changed(want_commitments, Topic::kCommitments, s.commitments, id);
+        changed(want_partnerships, Topic::kPartnerships, s.partnerships, id);
+      }
+    });
+    std::stable_sort(
+        pending.updates.begin(), pending.updates.end(),
+        [](const Pending::Update& a, const Pending::Update& b) { return a.sequence < b.sequence; });
+  }
+  if (!pending.events.empty() || !pending.updates.empty()) Route(pending);
+}
+
+void Hub::Route(const Pending& pending) {
+  std::lock_guard deliver(deliver_mutex_);
+  std::vector<Outgoing> out;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, sub] : subscriptions_) {
+      auto emit = [&, &id = id, &sub = sub](std::string_view head, const std::string& tail) {
+        Message m = Compose(head, id, tail);
+        if (sub->live) {
+          out.push_back({sub->subscriber, std::move(m)});
+        } else if (!sub->overflowed) {
+          if (sub->buffer.size() >= max_buffered_) {
+            sub->overflowed = true;  // dropped as too slow when its catch-up ends
+            sub->buffer.clear();
+          } else {
+            sub->buffer.push_back(std::move(m));
+          }
+        }
+      };
+      if (sub->topic == Topic::kEvents) {
+        for (const Pending::Event& e : pending.events) {
+          const Published& p = *e.published;
+          if (p.event.sequence < sub->live_from) continue;
+          if (Matches(sub->spec, p.event, p.subjects)) emit(kEventHead, e.tail);
+        }
+      } else if (sub->topic != Topic::kSummary) {  // the summary has its own thread
+        for (const Pending::Update& u : pending.updates) {
+          if (u.topic == sub->topic && u.sequence >= sub->live_from) emit(kUpdateHead, u.tail);
+        }
+      }
+    }
+  }
+  DeliverAll(out);
+}
+
+void Hub::SummaryLoop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    summary_wake_.wait(
+        lock, [this] { return stopping_ || (summary_dirty_ && summary_subscriptions_ > 0); });
+    if (stopping_) return;
+    summary_dirty_ = false;
+    lock.unlock();
+
+    std::string tail;
+    std::uint64_t size = 0;
+    programme_.WithState([&](const projections::ProgrammeState& s) {
+      size = s.size;
+      tail = UpdateTail(s.size > 0 ? s.size - 1 : 0, "summary", projections::Summary(s));
+    });
+    {
+      // Only subscriptions whose initial summary predates this one get it.
+      std::lock_guard deliver(deliver_mutex_);
+      std::vector<Outgoing> out;
+      {
+        std::lock_guard inner(mutex_);
+        for (const auto& [id, sub] : subscriptions_) {
+          if (sub->topic != Topic::kSummary || size <= sub->live_from) continue;
+          Message m = Compose(kUpdateHead, id, tail);
+          if (sub->live) {
+            out.push_back({sub->subscriber, std::move(m)});
+          } else {
+            sub->buffer.clear();  // only the newest summary matters
+            sub->buffer.push_back(std::move(m));
+          }
+          sub->live_from = size;
+        }
+      }
+      DeliverAll(out);
+    }
+
+    lock.lock();
+    // At most four a second: whatever arrives meanwhile is coalesced.
+    summary_wake_.wait_for(lock, kSummaryInterval, [this] { return stopping_; });
+  }
+}
+
+std::size_t Hub::subscriptions() const {
+  std::lock_guard lock(mutex_);
+  return subscriptions_.size();
+}
+
+std::uint64_t Hub::dropped_slow() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+}  // namespace pl::api

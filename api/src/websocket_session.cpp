@@ -1,0 +1,484 @@
+#include "websocket_session.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+namespace pl::api {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using ledger::Value;
+
+namespace {
+
+// Subscriptions one session may hold at once.
+constexpr std::size_t kMaxSubscriptions = 64;
+// Nesting accepted in a request (docs/api.md).
+constexpr unsigned kMaxDepth = 16;
+
+using Message = std::shared_ptr<const std::string>;
+
+Message Serialize(const Value& v) {
+  return std::make_shared<const std::string>(ledger::CanonicalJson(v));
+}
+
+template <class Next>
+class WebSocketSession final : public std::enable_shared_from_this<WebSocketSession<Next>>,
+                               public Subscriber,
+                               public Closable {
+ public:
+  WebSocketSession(ServerContext& ctx, Next&& next, std::shared_ptr<ConnectionSlot> slot)
+      : ctx_(ctx),
+        ws_(std::move(next)),
+        strand_(ws_.get_executor()),
+        slot_(std::move(slot)),
+        max_bytes_(std::max<std::size_t>(1, ctx.options.max_message_bytes)),
+        max_queued_(std::max<std::size_t>(1, ctx.options.max_queued_messages)) {
+    beast::error_code ec;
+    const auto peer = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
+    if (!ec) peer_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  }
+
+  ~WebSocketSession() override { Finish(); }
+
+  void Run(HttpRequest&& req) {
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.idle_timeout = std::chrono::seconds(ctx_.options.idle_timeout_seconds);
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "ledgerd"); }));
+    // The size limit is enforced in OnRead, so that an oversized message is
+    // answered (request.too_large) and closed with a reason, not just cut.
+    ws_.read_message_max(0);
+    upgrade_ = std::move(req);  // kept until the handshake is done
+    ws_.async_accept(
+        upgrade_, beast::bind_front_handler(&WebSocketSession::OnAccept, this->shared_from_this()));
+  }
+
+  // --- Subscriber (any thread) ---
+
+  bool Deliver(Message message) override {
+    if (closed_.load()) return true;  // closing: nothing more goes out, and it is not slow
+    if (queued_.fetch_add(1) >= max_queued_) {
+      queued_.fetch_sub(1);
+      return false;
+    }
+    net::post(strand_, [self = this->shared_from_this(), m = std::move(message)]() mutable {
+      self->Push(std::move(m), true);
+    });
+    return true;
+  }
+
+  void Overflow() override {
+    closed_ = true;
+    WakeWaiters();
+    net::post(strand_, [self = this->shared_from_this()] { self->BeginClose(Close::kTooSlow); });
+  }
+
+  bool AwaitRoom() override {
+    if (closed_.load()) return false;
+    if (queued_.load() < max_queued_) return true;
+    std::unique_lock lock(room_mutex_);
+    ++waiters_;
+    const bool room =
+        room_.wait_for(lock, std::chrono::seconds(std::max(1u, ctx_.options.idle_timeout_seconds)),
+                       [this] { return closed_.load() || queued_.load() <= max_queued_ / 2; });
+    --waiters_;
+    return room && !closed_.load();
+  }
+
+  // --- Closable (any thread) ---
+
+  void Shutdown() override {
+    // Its subscriptions end first, so that a catch-up stopped by the
+    // shutdown is not counted as a client too slow.
+    ctx_.hub.Drop(this);
+    closed_ = true;
+    WakeWaiters();
+    net::post(strand_, [self = this->shared_from_this()] { self->BeginClose(Close::kStopping); });
+  }
+
+ private:
+  enum class Close { kNone, kTooSlow, kTooLarge, kStopping };
+  struct Outgoing {
+    Message message;
+    bool counted;  // a subscription message, counted against max_queued
+  };
+
+  void OnAccept(beast::error_code ec) {
+    upgrade_ = {};
+    if (ec) {
+      ctx_.log.Debug("websocket handshake failed", {{"peer", peer_}, {"error", ec.message()}});
+      return;
+    }
+    opened_ = true;
+    ctx_.metrics.SessionOpened();
+    ctx_.Register(this->shared_from_this());
+    ctx_.log.Debug("session opened", {{"peer", peer_}});
+    // Stop() may have run between the upgrade and now.
+    if (ctx_.stopping) return BeginClose(Close::kStopping);
+    DoRead();
+  }
+
+  // --- reading (strand) ---
+
+  void DoRead() {
+    if (close_ != Close::kNone || finished_) return;
+    // Never more than one byte over the limit in the buffer.
+    const std::size_t room = max_bytes_ + 1 - buffer_.size();
+    ws_.async_read_some(
+        buffer_, room,
+        beast::bind_front_handler(&WebSocketSession::OnRead, this->shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) {
+      if (ec != websocket::error::closed && ec != net::error::operation_aborted &&
+          ec != beast::error::timeout && ec != net::error::eof &&
+          ec != net::error::connection_reset) {
+        ctx_.log.Debug("session read failed", {{"peer", peer_}, {"error", ec.message()}});
+      }
+      return Finish();
+    }
+    if (buffer_.size() > max_bytes_) {
+      ctx_.log.Info("request too large; closing",
+                    {{"peer", peer_}, {"limit", std::to_string(max_bytes_)}});
+      Respond(Protocol::Error(nullptr, Status::Invalid("request.too_large",
+                                                       "a message may have at most " +
+                                                           std::to_string(max_bytes_) + " bytes")));
+      buffer_.consume(buffer_.size());
+      return BeginClose(Close::kTooLarge);
+    }
+    if (!ws_.is_message_done()) return DoRead();
+    const std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.consume(buffer_.size());
+    HandleMessage(text, ws_.got_text());
+    DoRead();
+  }
+
+  void HandleMessage(const std::string& text, bool is_text) {
+    auto refuse = [this](const Value* id, const char* rule, std::string message) {
+      Respond(Protocol::Error(id, Status::Invalid(rule, std::move(message))));
+    };
+    if (!is_text) return refuse(nullptr, "request.json", "requests are JSON text messages");
+    auto parsed = ledger::ParseJson(text, ledger::JsonLimits{kMaxDepth, max_bytes_});
+    if (!parsed.ok()) {
+      ctx_.metrics.Query("");
+      return refuse(nullptr, "request.json", parsed.status().ToString());
+    }
+    const Value& request = *parsed;
+    if (!request.is_object()) {
+      ctx_.metrics.Query("");
+      return refuse(nullptr, "request.shape", "a request is a JSON object");
+    }
+    const Value* id = request.find("id");
+    if (!id || (id->kind() != Value::Kind::kString && id->kind() != Value::Kind::kInt)) {
+      ctx_.metrics.Query("");
+      return refuse(nullptr, "request.shape", "\"id\" (a string or an integer) is required");
+    }
+    const Value* op = request.find("op");
+    if (!op || op->kind() != Value::Kind::kString) {
+      ctx_.metrics.Query("");
+      return refuse(id, "request.shape", "\"op\" (a string) is required");
+    }
+    const std::string& name = op->as_string();
+    ctx_.metrics.Query(name);
+    if (close_ != Close::kNone) return refuse(id, "server.stopping", "the session is closing");
+    if (pending_ >= ctx_.options.max_pending_requests) {
+      return refuse(id, "session.busy",
+                    "at most " + std::to_string(ctx_.options.max_pending_requests) +
+                        " requests may be in flight; wait for answers");
+    }
+    if (name == "subscribe") return Subscribe(request, *id);
+    if (name == "unsubscribe") return Unsubscribe(request, *id);
+    if (name == "submit" && ctx_.stopping) {
+      return refuse(id, "server.stopping",
+                    "the server is shutting down; submit elsewhere or later");
+    }
+    ++pending_;
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    try {
+      ctx_.protocol.Handle(request, [self = this->shared_from_this(), answered](Value response) {
+        if (answered->exchange(true)) return;
+        self->Complete(Serialize(response));
+      });
+    } catch (const std::exception& e) {
+      ctx_.log.Error("request failed", {{"op", name}, {"error", e.what()}});
+      if (!answered->exchange(true)) {
+        --pending_;
+        refuse(id, "server.internal", "the request failed");
+      }
+    }
+  }
+
+  void Subscribe(const Value& request, const Value& id) {
+    auto param = [&](const std::string& message) {
+      Respond(Protocol::Error(&id, Status::Invalid("request.param", message)));
+    };
+    SubscriptionSpec spec;
+    const Value* topic = request.find("topic");
+    if (!topic || topic->kind() != Value::Kind::kString) {
+      return param(
+          "topic: a string is required (events, projects, commitments, partnerships, "
+          "summary)");
+    }
+    spec.topic = topic->as_string();
+    if (const Value* filter = request.find("filter"); filter && !filter->is_null()) {
+      if (!filter->is_object()) return param("filter: an object is expected");
+      for (const auto& [key, value] : filter->as_object()) {
+        if (value.kind() != Value::Kind::kString) return param("filter." + key + ": a string");
+        if (key == "subject") {
+          spec.subject = value.as_string();
+        } else if (key == "body") {
+          spec.body = value.as_string();
+        } else if (key == "type") {
+          spec.type = value.as_string();
+        } else {
+          return param("filter." + key + ": unknown (subject, body, type)");
+        }
+      }
+    }
+    if (const Value* from = request.find("from"); from && !from->is_null()) {
+      if (from->kind() != Value::Kind::kInt || from->as_int() < 0) {
+        return param("from: a sequence number (an integer >= 0)");
+      }
+      spec.from = static_cast<std::uint64_t>(from->as_int());
+    }
+    if (subscriptions_.load() >= kMaxSubscriptions) {
+      return Respond(Protocol::Error(
+          &id, Status::Invalid("subscribe.limit", "at most " + std::to_string(kMaxSubscriptions) +
+                                                      " subscriptions per session")));
+    }
+    ++pending_;
+    // The catch-up reads the store and waits for this client to read, so it
+    // runs off the I/O threads; it answers (from there) before any message.
+    ctx_.background([self = this->shared_from_this(), spec, id] {
+      auto result = self->ctx_.hub.Subscribe(
+          self, spec, [&](const std::string& subscription, std::uint64_t size) {
+            ++self->subscriptions_;
+            self->SendFromAnyThread(
+                Protocol::Ok(&id, Value(Value::Object{{"size", static_cast<std::int64_t>(size)},
+                                                      {"subscription", subscription}})));
+          });
+      if (!result.ok()) self->SendFromAnyThread(Protocol::Error(&id, result.status()));
+      net::post(self->strand_, [self] {
+        --self->pending_;
+        self->Continue();
+      });
+    });
+  }
+
+  void Unsubscribe(const Value& request, const Value& id) {
+    const Value* subscription = request.find("subscription");
+    if (!subscription || subscription->kind() != Value::Kind::kString) {
+      return Respond(Protocol::Error(
+          &id, Status::Invalid("request.param", "subscription: a string (\"s1\") is required")));
+    }
+    Status s = ctx_.hub.Unsubscribe(this, subscription->as_string());
+    if (!s.ok()) return Respond(Protocol::Error(&id, s));
+    --subscriptions_;
+    Respond(Protocol::Ok(&id, Value(Value::Object{})));
+  }
+
+  // --- writing (strand) ---
+
+  void Respond(const Value& response) { Push(Serialize(response), false); }
+
+  // Any thread: the answer to a request handed to the protocol.
+  void Complete(Message response) {
+    net::post(strand_, [self = this->shared_from_this(), m = std::move(response)]() mutable {
+      --self->pending_;
+      self->Push(std::move(m), false);
+    });
+  }
+
+  void SendFromAnyThread(const Value& response) {
+    net::post(strand_, [self = this->shared_from_this(), m = Serialize(response)]() mutable {
+      self->Push(std::move(m), false);
+    });
+  }
+
+  void Push(Message message, bool counted) {
+    const bool accepting = !close_sent_ && !finished_ && close_ != Close::kTooSlow &&
+                           !(counted && close_ != Close::kNone);
+    if (!accepting) {
+      if (counted) Release();
+      return;
+    }
+    queue_.push_back({std::move(message), counted});
+    Continue();
+  }
+
+  // The next write, or the close once it may go. One write in flight.
+  void Continue() {
+    if (writing_ || close_sent_ || finished_) return;
+    const bool more = !queue_.empty();
+    switch (close_) {
+      case Close::kNone:
+        if (more) DoWrite();
+        return;
+      case Close::kStopping:
+        // Answers to requests in flight go out first.
+        if (more) return DoWrite();
+        if (pending_ == 0) DoClose();
+        return;
+      case Close::kTooLarge:
+        if (more) return DoWrite();
+        return DoClose();
+      case Close::kTooSlow:
+        return DoClose();
+    }
+  }
+
+  void DoWrite() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(
+        net::buffer(*queue_.front().message),
+        beast::bind_front_handler(&WebSocketSession::OnWrite, this->shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    const bool counted = queue_.front().counted;
+    queue_.pop_front();
+    if (counted) Release();
+    if (ec) {
+      DropQueue();
+      return Finish();
+    }
+    Continue();
+  }
+
+  void BeginClose(Close why) {
+    if (close_ != Close::kNone || close_sent_ || finished_) return;
+    close_ = why;
+    closed_ = true;
+    WakeWaiters();
+    if (why == Close::kTooSlow) {
+      ctx_.log.Info("session too slow; dropping", {{"peer", peer_}});
+      // Everything but the write in flight is discarded.
+      while (queue_.size() > (writing_ ? 1u : 0u)) {
+        if (queue_.back().counted) Release();
+        queue_.pop_back();
+      }
+    }
+    Continue();
+  }
+
+  void DoClose() {
+    close_sent_ = true;
+    websocket::close_reason reason;
+    switch (close_) {
+      case Close::kTooSlow:
+        reason = websocket::close_reason(websocket::close_code::policy_error, "session.too_slow");
+        break;
+      case Close::kTooLarge:
+        reason = websocket::close_reason(websocket::close_code::too_big, "request.too_large");
+        break;
+      case Close::kStopping:
+      case Close::kNone:
+        reason = websocket::close_reason(websocket::close_code::going_away, "server.stopping");
+        break;
+    }
+    ws_.async_close(
+        reason, beast::bind_front_handler(&WebSocketSession::OnClose, this->shared_from_this()));
+  }
+
+  void OnClose(beast::error_code) { Finish(); }
+
+  void DropQueue() {
+    while (!queue_.empty()) {
+      if (queue_.front().counted) Release();
+      queue_.pop_front();
+    }
+  }
+
+  // Strand, or the destructor: the session is over.
+  void Finish() {
+    if (finished_) return;
+    finished_ = true;
+    closed_ = true;
+    WakeWaiters();
+    ctx_.hub.Drop(this);
+    ctx_.Unregister(this);
+    if (opened_) {
+      ctx_.metrics.SessionClosed();
+      ctx_.log.Debug("session closed", {{"peer", peer_}});
+    }
+  }
+
+  // --- the queue bound (any thread) ---
+
+  void Release() {
+    const std::size_t left = queued_.fetch_sub(1) - 1;
+    if (left <= max_queued_ / 2 && waiters_.load() > 0) WakeWaiters();
+  }
+
+  void WakeWaiters() {
+    std::lock_guard lock(room_mutex_);
+    room_.notify_all();
+  }
+
+  ServerContext& ctx_;
+  websocket::stream<Next> ws_;
+  const net::any_io_executor strand_;
+  std::shared_ptr<ConnectionSlot> slot_;
+  const std::size_t max_bytes_;
+  const std::size_t max_queued_;
+  std::string peer_ = "?";
+
+  // Strand only.
+  HttpRequest upgrade_;
+  beast::flat_buffer buffer_;
+  std::deque<Outgoing> queue_;
+  bool writing_ = false;
+  bool opened_ = false;
+  bool close_sent_ = false;
+  bool finished_ = false;
+  Close close_ = Close::kNone;
+  std::size_t pending_ = 0;  // requests in flight (including subscribes catching up)
+
+  // Any thread.
+  std::atomic<std::size_t> subscriptions_{0};
+  std::atomic<std::size_t> queued_{0};  // counted messages posted and not yet written
+  std::atomic<bool> closed_{false};     // no more subscription messages
+  std::atomic<int> waiters_{0};
+  std::mutex room_mutex_;
+  std::condition_variable room_;
+};
+
+template <class Next>
+void Start(ServerContext& ctx, Next&& stream, HttpRequest&& request,
+           std::shared_ptr<ConnectionSlot> slot) {
+  std::make_shared<WebSocketSession<Next>>(ctx, std::move(stream), std::move(slot))
+      ->Run(std::move(request));
+}
+
+}  // namespace
+
+void StartWebSocketSession(ServerContext& ctx, beast::tcp_stream&& stream, HttpRequest&& request,
+                           std::shared_ptr<ConnectionSlot> slot) {
+  Start(ctx, std::move(stream), std::move(request), std::move(slot));
+}
+
+void StartWebSocketSession(ServerContext& ctx, beast::ssl_stream<beast::tcp_stream>&& stream,
+                           HttpRequest&& request, std::shared_ptr<ConnectionSlot> slot) {
+  Start(ctx, std::move(stream), std::move(request), std::move(slot));
+}
+
+}  // namespace pl::api
