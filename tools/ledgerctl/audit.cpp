@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "cli.h"
+#include "remote.h"
 
 namespace pl::ctl {
 namespace {
@@ -12,8 +13,9 @@ namespace {
 using ledger::Value;
 
 constexpr char kUsage[] =
-    "--data DIR [--subject ID] [--body BODY] [--signer KEY_ID] [--type TYPE | --type FAMILY.*] "
-    "[--from TIME] [--to TIME] [--before SEQ] [--limit N] [--format table|json]";
+    "(--data DIR | --url URL [--proofs]) [--subject ID] [--body BODY] [--signer KEY_ID] "
+    "[--type TYPE | --type FAMILY.*] [--from TIME] [--to TIME] [--before SEQ] [--limit N] "
+    "[--format table|json]";
 
 // Aligned columns for people: seq, issued_at, type, body, signers (the first
 // 8 hex digits of each key id), authority ("-" when none).
@@ -50,7 +52,8 @@ int Audit(const std::vector<std::string>& args) {
   std::string dir, subject, body, signer, type, from, to, format = "table";
   std::uint64_t before = 0;
   std::size_t limit = 20;
-  flags.add_options()("data,d", po::value(&dir)->required(), "the ledger's data directory")(
+  RemoteFlags remote;
+  flags.add_options()("data,d", po::value(&dir), "the ledger's data directory")(
       "subject", po::value(&subject), "events filed under this subject id")(
       "body", po::value(&body), "events decided by this body")(
       "signer", po::value(&signer), "events signed by this key id (64 hex digits)")(
@@ -62,6 +65,10 @@ int Audit(const std::vector<std::string>& args) {
       "limit,n", po::value(&limit)->default_value(20), "events per page, at most 1000")(
       "format", po::value(&format)->default_value("table"),
       "table (aligned columns) or json (JSON Lines, then {\"next_before\": n|null})");
+  AddRemoteFlags(flags, &remote, /*trust=*/true, /*optional_url=*/true);
+  flags.add_options()("proofs",
+                      "with --url: fetch each event's inclusion proof and check it against the "
+                      "server's signed tree head");
   po::variables_map vm;
   int exit;
   if (!ParseFlags(args, kUsage, flags, nullptr, &vm, &exit)) return exit;
@@ -69,6 +76,8 @@ int Audit(const std::vector<std::string>& args) {
     return Usage("audit", "--format is table or json, not \"" + format + "\"");
   }
   if (limit == 0 || limit > 1000) return Usage("audit", "--limit is 1 to 1000");
+  if (vm.count("data") == vm.count("url")) return Usage("audit", "give either --data or --url");
+  if (vm.count("proofs") && !vm.count("url")) return Usage("audit", "--proofs is for --url");
 
   ledger::AuditQuery query;
   query.limit = limit;
@@ -92,23 +101,43 @@ int Audit(const std::vector<std::string>& args) {
     *out = *t;
   }
 
-  auto store = OpenStore(dir, true);
-  if (!store.ok()) return Fail(store.status());
-  auto page = (*store)->Audit(query);
-  if (!page.ok()) return Fail(page.status());
+  Result<RemoteAuditPage> fetched = RemoteAuditPage{};
+  if (vm.count("url")) {
+    fetched = RemoteAudit(remote, query, vm.count("proofs") > 0);
+  } else {
+    auto store = OpenStore(dir, true);
+    if (!store.ok()) return Fail(store.status());
+    auto local = (*store)->Audit(query);
+    if (!local.ok()) return Fail(local.status());
+    fetched->page = std::move(*local);
+  }
+  if (!fetched.ok()) return Fail(fetched.status());
+  const ledger::AuditPage* page = &fetched->page;
   if (format == "json") {
-    for (const auto& entry : page->events) {
-      PrintJson(Value(Value::Object{{"event", ledger::ToValue(entry.event)},
-                                    {"authority", entry.authority}}),
-                false);
+    // With --proofs, each line also carries its (checked) proof and the last
+    // line the tree head they were checked against.
+    for (std::size_t i = 0; i < page->events.size(); ++i) {
+      const auto& entry = page->events[i];
+      Value::Object line{{"event", ledger::ToValue(entry.event)}, {"authority", entry.authority}};
+      if (i < fetched->proofs.size()) {
+        Value::Array proof;
+        for (const auto& h : fetched->proofs[i]) proof.emplace_back(ToHex(h));
+        line.emplace_back("proof", Value(std::move(proof)));
+      }
+      PrintJson(Value(std::move(line)), false);
     }
-    PrintJson(
-        Value(Value::Object{
-            {"next_before", page->next_before ? Value(static_cast<std::int64_t>(*page->next_before))
-                                              : Value(nullptr)}}),
-        false);
+    Value::Object last{{"next_before", page->next_before
+                                           ? Value(static_cast<std::int64_t>(*page->next_before))
+                                           : Value(nullptr)}};
+    if (fetched->head) last.emplace_back("tree_head", ledger::ToValue(*fetched->head));
+    PrintJson(Value(std::move(last)), false);
   } else {
     PrintTable(*page);
+    if (fetched->head) {
+      std::cerr << "inclusion proofs of " << page->events.size()
+                << " events checked against the signed tree head of size " << fetched->head->size
+                << "\n";
+    }
     if (page->next_before) {
       std::cerr << "more: ledgerctl audit ... --before " << *page->next_before << "\n";
     }

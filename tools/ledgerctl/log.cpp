@@ -6,6 +6,7 @@
 #include "crypto/merkle.h"
 #include "projections/programme.h"
 #include "projections/verify.h"
+#include "remote.h"
 
 namespace pl::ctl {
 namespace {
@@ -202,19 +203,32 @@ int Prove(const std::vector<std::string>& args) {
   po::options_description flags("flags");
   std::string dir, id;
   std::uint64_t seq = 0, size = 0, old_size = 0;
-  AddDataFlag(flags, &dir);
+  RemoteFlags remote;
+  flags.add_options()("data,d", po::value(&dir), "the ledger's data directory");
+  AddRemoteFlags(flags, &remote, /*trust=*/true, /*optional_url=*/true);
   flags.add_options()("seq,s", po::value(&seq), "inclusion proof of this event")(
       "id", po::value(&id), "inclusion proof of this decision id")(
       "old", po::value(&old_size), "consistency proof from this tree size")(
       "size", po::value(&size), "tree size to prove against (default: the current head)");
   po::variables_map vm;
   int exit;
-  if (!ParseFlags(args, "--data DIR (--seq N | --id ID | --old M) [--size N]", flags, nullptr, &vm,
-                  &exit)) {
+  if (!ParseFlags(args,
+                  "(--data DIR | --url URL [--log-key FILE] [--state DIR]) (--seq N | --id ID | "
+                  "--old M) [--size N]",
+                  flags, nullptr, &vm, &exit)) {
     return exit;
   }
   if (vm.count("seq") + vm.count("id") + vm.count("old") != 1) {
     return Usage("prove", "give exactly one of --seq, --id, --old");
+  }
+  if (vm.count("data") == vm.count("url")) return Usage("prove", "give either --data or --url");
+  if (vm.count("url")) {
+    ProveRequest request;
+    if (vm.count("seq")) request.sequence = seq;
+    if (vm.count("id")) request.decision_id = id;
+    if (vm.count("old")) request.old_size = old_size;
+    if (vm.count("size")) request.size = size;
+    return RemoteProve(remote, request);
   }
   auto store = OpenStore(dir, true);
   if (!store.ok()) return Fail(store.status());
@@ -271,8 +285,10 @@ const bool registered = [] {
       "Re-check every event (hash, signatures, rules) and the Merkle root against the signed "
       "tree head, on every core; names the first bad event.",
       VerifyVerb};
-  Verbs()["prove"] = {"Print an inclusion or consistency proof, checked before it is printed.",
-                      Prove};
+  Verbs()["prove"] = {
+      "Print an inclusion or consistency proof, checked before it is printed (from a data "
+      "directory, or from a running ledgerd with --url).",
+      Prove};
   return true;
 }();
 
