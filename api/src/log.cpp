@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "ledger/value.h"
+
 #include <cstdio>
 
 #include "ledger/time.h"
@@ -37,35 +39,7 @@ void AppendValue(std::string* out, std::string_view v) {
     out->append(v);
     return;
   }
-  out->push_back('"');
-  for (char c : v) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(c));
-          out->append(buf);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
+  ledger::AppendJsonString(v, out);  // the same escaping as every JSON we write
 }
 
 }  // namespace

@@ -2,23 +2,8 @@
 
 #include <istream>
 #include <sstream>
-#include <streambuf>
 
 namespace pl::ledger {
-
-namespace {
-
-// Reads straight from a byte range without copying it.
-class ViewBuf : public std::streambuf {
- public:
-  explicit ViewBuf(ByteView bytes) {
-    char* p = const_cast<char*>(reinterpret_cast<const char*>(bytes.data()));
-    setg(p, p, p + bytes.size());
-  }
-  bool at_end() const { return gptr() == egptr(); }
-};
-
-}  // namespace
 
 template <typename T>
 std::string Encode(const T& value) {
@@ -32,7 +17,7 @@ std::string Encode(const T& value) {
 
 template <typename T>
 Result<T> Decode(ByteView bytes) {
-  ViewBuf buf(bytes);
+  ByteViewStreambuf buf(bytes);
   std::istream in(&buf);
   T value;
   try {

@@ -1,5 +1,7 @@
 #include "checkpoint.h"
 
+#include "ledger/serialization.h"
+
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/map.hpp>
@@ -94,15 +96,6 @@ namespace {
 
 constexpr std::string_view kMagic = "plstate";
 
-class ViewBuf : public std::streambuf {
- public:
-  explicit ViewBuf(ByteView bytes) {
-    char* p = const_cast<char*>(reinterpret_cast<const char*>(bytes.data()));
-    setg(p, p, p + bytes.size());
-  }
-  bool at_end() const { return gptr() == egptr(); }
-};
-
 }  // namespace
 
 std::string StateBytes(const ProgrammeState& state) {
@@ -145,7 +138,7 @@ Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root) {
                                                         std::to_string(kStateFormat));
   }
   std::copy(bytes.begin() + kMagic.size() + 4, bytes.begin() + header, root->begin());
-  ViewBuf buf(body.subspan(header));
+  ledger::ByteViewStreambuf buf(body.subspan(header));
   std::istream in(&buf);
   ProgrammeState state;
   try {

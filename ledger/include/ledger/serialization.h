@@ -14,6 +14,7 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
 
 #include "ledger/envelope.h"
@@ -55,6 +56,17 @@ void serialize(Archive& ar, TreeHead& h, std::uint32_t const version) {
   if (version > 1) throw std::runtime_error("TreeHead: unknown version");
   ar(h.size, h.root, h.timestamp, h.key_id, h.signature);
 }
+
+// A read-only std::streambuf over bytes it does not own, so cereal can decode
+// straight from an LMDB page without a copy. The bytes must outlive it.
+class ByteViewStreambuf : public std::streambuf {
+ public:
+  explicit ByteViewStreambuf(ByteView bytes) {
+    char* p = const_cast<char*>(reinterpret_cast<const char*>(bytes.data()));
+    setg(p, p, p + bytes.size());
+  }
+  bool at_end() const { return gptr() == egptr(); }
+};
 
 // Encodes with cereal's portable binary archive.
 template <typename T>
