@@ -96,7 +96,6 @@ int BenchProgramme(const std::string& dir, double seconds) {
     events = (*store)->size();
     std::cout << "log:                              " << events << " events\n";
     // 1. Rebuild of every projection, trusting the signed tree head.
-    const std::uint64_t rss_before = ResidentBytes();
     const std::uint64_t heap_before = HeapBytes();
     projections::ProgrammeState state;
     projections::ApplyOptions apply;
