@@ -14,8 +14,6 @@ using ledger::Value;
 
 namespace {
 
-const std::set<std::string, std::less<>> kBodyKinds = {
-    "joint_committee", "joint_conference", "secretariat", "working_group", "bilateral_mechanism"};
 const std::set<std::string, std::less<>> kRoles = {
     "co_chair_cn",       "co_chair_asean", "chair", "vice_chair", "member",
     "secretary_general", "deputy",         "lead",  "co_chair"};
@@ -257,6 +255,31 @@ Status CheckPolicy(const ProgrammeState& s, const Policy& p) {
   return Status::Ok();
 }
 
+// The fields of a body or an officer, shared by the genesis and the
+// decisions that constitute or appoint one later.
+Body ReadBody(Fields& f, Seq seq) {
+  Body b;
+  b.id = f.Id("body_id");
+  b.kind = f.OneOf("kind", {"joint_committee", "joint_conference", "secretariat", "working_group",
+                            "bilateral_mechanism"});
+  b.name = f.TextField("name");
+  b.parent_id = f.OptionalId("parent_id").value_or("");
+  b.country = f.OptionalCountry("country").value_or("");
+  b.constituted_seq = seq;
+  return b;
+}
+
+Officer ReadOfficer(Fields& f, Seq seq) {
+  Officer o;
+  o.id = f.Id("officer_id");
+  o.body_id = f.Id("body_id");
+  o.role = f.Id("role");
+  o.name = f.TextField("name");
+  o.country = f.Country("country");
+  o.appointed_seq = seq;
+  return o;
+}
+
 Status Genesis(Ctx& c) {
   ProgrammeState g;  // built aside, adopted only when everything checks
   g.programme = c.f.TextField("programme");
@@ -275,24 +298,11 @@ Status Genesis(Ctx& c) {
     g.members[m.country] = m;
   });
   read_array("bodies", [&](Fields& f) {
-    Body b;
-    b.id = f.Id("body_id");
-    b.kind = f.OneOf("kind", {"joint_committee", "joint_conference", "secretariat", "working_group",
-                              "bilateral_mechanism"});
-    b.name = f.TextField("name");
-    b.parent_id = f.OptionalId("parent_id").value_or("");
-    b.country = f.OptionalCountry("country").value_or("");
-    b.constituted_seq = c.seq();
+    Body b = ReadBody(f, c.seq());
     g.bodies[b.id] = b;
   });
   read_array("officers", [&](Fields& f) {
-    Officer o;
-    o.id = f.Id("officer_id");
-    o.body_id = f.Id("body_id");
-    o.role = f.Id("role");
-    o.name = f.TextField("name");
-    o.country = f.Country("country");
-    o.appointed_seq = c.seq();
+    Officer o = ReadOfficer(f, c.seq());
     g.officers[o.id] = o;
   });
   read_array("keys", [&](Fields& f) {
@@ -371,13 +381,7 @@ Status Genesis(Ctx& c) {
 }
 
 Status BodyConstituted(Ctx& c) {
-  Body b;
-  b.id = c.f.Id("body_id");
-  b.kind = c.f.OneOf("kind", {"joint_committee", "joint_conference", "secretariat", "working_group",
-                              "bilateral_mechanism"});
-  b.name = c.f.TextField("name");
-  b.parent_id = c.f.OptionalId("parent_id").value_or("");
-  b.country = c.f.OptionalCountry("country").value_or("");
+  Body b = ReadBody(c.f, c.seq());
   if (Status st = c.Parsed(); !st.ok()) return st;
   if (Status st = NeedNew(c.s.bodies.count(b.id) > 0, "body", b.id); !st.ok()) return st;
   if (!b.parent_id.empty()) {
@@ -390,7 +394,6 @@ Status BodyConstituted(Ctx& c) {
   if (!b.country.empty()) {
     if (Status st = NeedMember(c.s, b.country, "country"); !st.ok()) return st;
   }
-  b.constituted_seq = c.seq();
   c.s.bodies[b.id] = b;
   return Status::Ok();
 }
@@ -424,19 +427,13 @@ Status MemberAdmitted(Ctx& c) {
 }
 
 Status OfficerAppointed(Ctx& c) {
-  Officer o;
-  o.id = c.f.Id("officer_id");
-  o.body_id = c.f.Id("body_id");
-  o.role = c.f.Id("role");
-  o.name = c.f.TextField("name");
-  o.country = c.f.Country("country");
+  Officer o = ReadOfficer(c.f, c.seq());
   if (Status st = c.Parsed(); !st.ok()) return st;
   if (!kRoles.count(o.role)) return Refuse("payload.value", "unknown role " + o.role);
   if (Status st = NeedNew(c.s.officers.count(o.id) > 0, "officer", o.id); !st.ok()) return st;
   const Body* b = Find(c.s.bodies, o.body_id);
   if (!b || b->dissolved)
     return Refuse("state.unknown", "body " + o.body_id + " does not exist or is dissolved");
-  o.appointed_seq = c.seq();
   c.s.officers[o.id] = o;
   return Status::Ok();
 }
