@@ -31,5 +31,5 @@ echo
 echo "Officers' keys for new decisions: $demo/keys (officers.json lists who is who)."
 ledgerd=build/api/ledgerd
 if [[ -x $ledgerd ]]; then
-  exec $ledgerd --data "$demo/log" --listen "$listen" --static api/dashboard
+  exec $ledgerd --data "$demo/log" --listen "$listen"
 fi
