@@ -11,6 +11,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include "bench_api.h"
 #include "cli.h"
 #include "projections/programme.h"
 #include "projections/rules.h"
@@ -160,6 +161,7 @@ int BenchProgramme(const std::string& dir, double seconds) {
 }
 
 int Bench(const std::vector<std::string>& args) {
+  if (IsApiSuite(args)) return BenchApi(args);  // its own flags (bench_api.cpp)
   po::options_description flags("flags");
   std::string dir;
   double seconds = 1.0;
