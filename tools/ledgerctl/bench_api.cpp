@@ -34,16 +34,6 @@ double Seconds(Clock::time_point since) {
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-double SingleCoreVerifyRate(double seconds) {
-  const auto key = crypto::PrivateKey::Generate();
-  const std::string message(400, 'm');
-  const crypto::Signature sig = key.Sign(AsBytes(message));
-  std::size_t n = 0;
-  const auto t = Clock::now();
-  for (; Seconds(t) < seconds; ++n) key.public_key().Verify(AsBytes(message), sig);
-  return static_cast<double>(n) / Seconds(t);
-}
-
 // The p-th percentile (0..1) of sorted values; 0 when empty.
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;

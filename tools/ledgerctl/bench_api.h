@@ -12,4 +12,8 @@ bool IsApiSuite(const std::vector<std::string>& args);
 // The api suite; parses its own flags from args.
 int BenchApi(const std::vector<std::string>& args);
 
+// Ed25519 verifications per second on one core, measured for `seconds`:
+// the baseline every bench suite reports its ratios against (bench.cpp).
+double SingleCoreVerifyRate(double seconds);
+
 }  // namespace pl::ctl
