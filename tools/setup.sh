@@ -16,6 +16,8 @@ packages=(
   # The dashboard's end-to-end test drives Debian's Chromium headless; a CJK
   # font lets it render (and screenshot) the programme's Chinese names.
   chromium fonts-wqy-zenhei
+  # xmllint checks the IATI export against the IATI 2.03 schema (docs/iati.md).
+  libxml2-utils
 )
 # The dashboard's packages come from the npm registry (api/dashboard). Node.js
 # from Debian unless a node and npm are already there (another packaging of
