@@ -18,6 +18,9 @@ packages=(
   chromium fonts-wqy-zenhei
   # xmllint checks the IATI export against the IATI 2.03 schema (docs/iati.md).
   libxml2-utils
+  # docs/verification.md's by-hand steps and their test: jq, xxd, and the
+  # independent Python verifier's Ed25519.
+  jq xxd python3 python3-cryptography
 )
 # The dashboard's packages come from the npm registry (api/dashboard). Node.js
 # from Debian unless a node and npm are already there (another packaging of
