@@ -212,6 +212,7 @@ class LmdbStore final : public Store {
   }
 
   Status PutCheckpoint(std::uint64_t size, ByteView bytes) override;
+  Status Backup(const std::string& dest_dir) const override;
 
   Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const override {
     ReadTxn r;
@@ -861,6 +862,43 @@ Status LmdbStore::Grow() {
 }
 
 }  // namespace
+
+Status LmdbStore::Backup(const std::string& dest_dir) const {
+  const fs::path data = fs::path(dest_dir) / "data.mdb";
+  std::error_code ec;
+  if (fs::exists(data, ec)) {
+    return Status::Conflict("store.backup_exists", "\"" + dest_dir + "\" already holds a data.mdb");
+  }
+  for (int attempt = 0;; ++attempt) {
+    int rc;
+    {
+      // The copy runs its own read transaction; hold off map growth in this
+      // process while it lasts, as every read does.
+      std::shared_lock map_lock(map_mutex_);
+      rc = mdb_env_copy2(env_, dest_dir.c_str(), MDB_CP_COMPACT);
+    }
+    if (rc == MDB_MAP_RESIZED && attempt == 0) {  // another process grew the map
+      fs::remove(data, ec);
+      std::unique_lock grow(map_mutex_);
+      mdb_env_set_mapsize(env_, 0);
+      continue;
+    }
+    if (rc) {
+      fs::remove(data, ec);
+      return lmdb::Error(rc, "copying the log to \"" + dest_dir + "\"");
+    }
+    break;
+  }
+  // The log key never changes, so copying it after the snapshot is consistent.
+  const fs::path key = fs::path(dest_dir) / kLogKeyFile;
+  fs::copy_file(fs::path(dir_) / kLogKeyFile, key, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write, ec);
+  if (ec) {
+    return Status::IoError("store.io", "copying " + std::string(kLogKeyFile) + " to \"" +
+                                           dest_dir + "\": " + ec.message());
+  }
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const StoreOptions& options) {
   return LmdbStore::Open(dir, options);

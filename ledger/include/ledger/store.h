@@ -194,6 +194,17 @@ class Store {
   // its prefix of that many events. O(log n) reads (recorded_at never
   // decreases along the log).
   virtual Result<std::uint64_t> SizeAt(Timestamp t) const = 0;
+
+  // Backup: a consistent, compacted copy of the log into dest_dir (which
+  // must exist and hold no data.mdb): data.mdb written by LMDB from one read
+  // snapshot (mdb_env_copy2 with MDB_CP_COMPACT), so it holds the events,
+  // indexes, Merkle nodes, tree heads and checkpoints of exactly one commit,
+  // with that commit's signed tree head; and a copy of log-key.pem (mode
+  // 0600), so that a restored log appends under the same key. Works on a
+  // read-only store while another process appends, and never blocks it.
+  // Errors: "store.backup_exists" (dest_dir holds a data.mdb), "store.io",
+  // "store.full".
+  virtual Status Backup(const std::string& dest_dir) const = 0;
 };
 
 }  // namespace pl::ledger
