@@ -894,8 +894,8 @@ Status LmdbStore::Backup(const std::string& dest_dir) const {
   fs::copy_file(fs::path(dir_) / kLogKeyFile, key, fs::copy_options::overwrite_existing, ec);
   if (!ec) fs::permissions(key, fs::perms::owner_read | fs::perms::owner_write, ec);
   if (ec) {
-    return Status::IoError("store.io", "copying " + std::string(kLogKeyFile) + " to \"" +
-                                           dest_dir + "\": " + ec.message());
+    return Status::IoError("store.io", "copying " + std::string(kLogKeyFile) + " to \"" + dest_dir +
+                                           "\": " + ec.message());
   }
   return Status::Ok();
 }
