@@ -201,16 +201,30 @@ class WebSocketConnection : public Client::Connection {
     }
 
     ws_.read_message_max(options_.max_message_bytes);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-      request.set(beast::http::field::user_agent, "ledgerctl");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [token = options_.bearer_token](websocket::request_type& request) {
+          request.set(beast::http::field::user_agent, "ledgerctl");
+          if (!token.empty()) request.set(beast::http::field::authorization, "Bearer " + token);
+        }));
     const std::string host = url.host + ":" + url.port;
     done = false;
-    ws_.async_handshake(host, url.target, [&](beast::error_code ec) {
+    websocket::response_type refusal;
+    ws_.async_handshake(refusal, host, url.target, [&](beast::error_code ec) {
       error = ec;
       done = true;
     });
     if (!RunUntil(done, deadline)) return timed_out("WebSocket handshake with");
+    if (error && refusal.result() == beast::http::status::unauthorized) {
+      // ledgerd refused the bearer token; its body names the rule (auth.invalid).
+      auto body = ledger::ParseJson(refusal.body());
+      const ledger::Value* e = body.ok() ? body->find("error") : nullptr;
+      const ledger::Value* rule = e ? e->find("rule") : nullptr;
+      const ledger::Value* message = e ? e->find("message") : nullptr;
+      if (rule && message && rule->kind() == ledger::Value::Kind::kString &&
+          message->kind() == ledger::Value::Kind::kString) {
+        return Status::Invalid(rule->as_string(), message->as_string());
+      }
+    }
     if (error) {
       return IoFailure("client.connect", "WebSocket handshake with " + host + url.target, error);
     }

@@ -15,7 +15,8 @@ ServerContext::ServerContext(projections::Programme& p, const ServerOptions& o)
           p, hub, o.max_group_commit,
           [this](double seconds, std::size_t appended) { metrics.Commit(seconds, appended); },
           [this](const std::string& rule) { metrics.Refused(rule); }),
-      protocol(p, writer) {}
+      protocol(p, writer),
+      audit_access(o.audit_tokens) {}
 
 void ServerContext::Register(const std::shared_ptr<Closable>& connection) {
   std::lock_guard lock(mutex_);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "api/server.h"
+#include "audit_access.h"
 #include "hub.h"
 #include "log.h"
 #include "metrics.h"
@@ -36,6 +37,7 @@ struct ServerContext {
   Hub hub;
   Writer writer;  // after hub: it publishes there
   Protocol protocol;
+  const AuditAccess audit_access;
 
   // Set once Stop() begins: /healthz answers 503, submits are refused.
   std::atomic<bool> stopping{false};

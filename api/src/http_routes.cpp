@@ -231,6 +231,21 @@ http::message_generator ErrorResponse(http::status status, const std::string& ru
   return res;
 }
 
+http::message_generator Unauthorized(ServerContext& ctx, const HttpRequest& req,
+                                     const Status& refusal) {
+  ctx.log.Info("audit access refused", {{"rule", refusal.rule()}});
+  http::response<http::string_body> res{http::status::unauthorized, req.version()};
+  res.set(http::field::server, kServerName);
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::www_authenticate, refusal.rule() == "auth.invalid"
+                                             ? R"(Bearer realm="ledgerd", error="invalid_token")"
+                                             : R"(Bearer realm="ledgerd")");
+  res.keep_alive(req.keep_alive() && !ctx.stopping);
+  res.body() = ledger::CanonicalJson(ErrorBody(refusal.rule(), refusal.message()));
+  res.prepare_payload();
+  return res;
+}
+
 http::message_generator Route(ServerContext& ctx, HttpRequest&& req) {
   const bool keep_alive = req.keep_alive() && !ctx.stopping;
   auto url = urls::parse_origin_form(req.target());
@@ -270,6 +285,15 @@ http::message_generator Route(ServerContext& ctx, HttpRequest&& req) {
     if (!params.ok()) {
       return Json(req, http::status::bad_request,
                   ErrorBody(params.status().rule(), params.status().message()), keep_alive);
+    }
+    if (AuditAccess::Protects(op, *params)) {
+      std::optional<std::string_view> authorization;
+      if (auto it = req.find(http::field::authorization); it != req.end()) {
+        authorization = std::string_view(it->value().data(), it->value().size());
+      }
+      if (Status access = ctx.audit_access.CheckHeader(authorization); !access.ok()) {
+        return Unauthorized(ctx, req, access);
+      }
     }
     Value response;
     try {

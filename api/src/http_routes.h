@@ -24,6 +24,11 @@ boost::beast::http::message_generator ErrorResponse(boost::beast::http::status s
                                                     const std::string& message, unsigned version,
                                                     bool keep_alive);
 
+// 401 for a refused audit credential (auth.required, auth.invalid), with
+// WWW-Authenticate: Bearer (RFC 6750); logged without the token.
+boost::beast::http::message_generator Unauthorized(ServerContext& ctx, const HttpRequest& request,
+                                                   const Status& refusal);
+
 // The parameters of a request target's query string (target in origin form,
 // "/api/list?kind=projects"), as the op's request members:
 // "true"/"false" are booleans, all-digit values integers (except for the

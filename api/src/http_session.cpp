@@ -118,6 +118,13 @@ class HttpSession final : public std::enable_shared_from_this<HttpSession<Stream
         return Write(ErrorResponse(http::status::not_found, "http.not_found",
                                    "the WebSocket endpoint is /ws", req.version(), false));
       }
+      // A credential given on the upgrade must be good; none at all is fine
+      // (the audit ops then answer auth.required, or the auth op supplies one).
+      if (auto it = req.find(http::field::authorization); it != req.end()) {
+        const Status access =
+            ctx_.audit_access.CheckHeader(std::string_view(it->value().data(), it->value().size()));
+        if (!access.ok()) return Write(Unauthorized(ctx_, req, access));
+      }
       // The WebSocket session keeps its own timeouts.
       Lowest().expires_never();
       StartWebSocketSession(ctx_, std::move(stream_), std::move(req), std::move(slot_));

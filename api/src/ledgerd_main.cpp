@@ -2,8 +2,10 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -41,6 +43,41 @@ bool ParseListen(const std::string& text, std::string* address, std::uint16_t* p
   return true;
 }
 
+// The bearer tokens of --audit-token-file: one a line, TOKEN or NAME:TOKEN
+// (the name, without ':', is for the operator's records); blank lines and
+// lines starting with # are skipped. An error names the line.
+bool ReadAuditTokens(const std::string& path, std::vector<std::string>* tokens,
+                     std::string* error) {
+  constexpr std::size_t kMinLength = 16;
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read --audit-token-file " + path;
+    return false;
+  }
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto trim = [](std::string s) {
+      const auto first = s.find_first_not_of(" \t\r");
+      if (first == std::string::npos) return std::string();
+      return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+    };
+    line = trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    const std::string token = trim(line.substr(line.find(':') + 1));  // npos + 1 == 0
+    if (token.size() < kMinLength || token.find_first_of(" \t") != std::string::npos) {
+      *error = path + " line " + std::to_string(number) + ": a token has at least " +
+               std::to_string(kMinLength) + " characters and no spaces";
+      return false;
+    }
+    tokens->push_back(token);
+  }
+  if (tokens->empty()) {
+    *error = path + " holds no token";
+    return false;
+  }
+  return true;
+}
+
 // The dashboard folder next to the executable, if there is one.
 std::string DefaultStaticDir() {
   std::error_code ec;
@@ -55,7 +92,7 @@ std::string DefaultStaticDir() {
 int main(int argc, char** argv) {
   // A reader gone away must not kill the server (sockets use MSG_NOSIGNAL; stdout does not).
   std::signal(SIGPIPE, SIG_IGN);
-  std::string config, data, listen, static_dir, log_level;
+  std::string config, data, listen, static_dir, log_level, audit_token_file;
   pl::api::ServerOptions server;
   pl::projections::ProgrammeOptions programme_options;
   bool create = false;
@@ -89,6 +126,9 @@ int main(int argc, char** argv) {
        "requests one session may have in flight")
       ("idle-timeout", po::value(&server.idle_timeout_seconds)->default_value(60),
        "seconds before an idle HTTP connection or an unresponsive WebSocket is closed")
+      ("audit-token-file", po::value(&audit_token_file)->value_name("FILE"),
+       "bearer tokens (one a line: TOKEN or NAME:TOKEN) that audit, event, inclusion and the "
+       "events topic then require; open to all without it")
       ("max-group-commit", po::value(&server.max_group_commit)->default_value(1000),
        "decisions in one group commit at most")
       ("checkpoint-every", po::value(&programme_options.checkpoint_every)->default_value(50000),
@@ -134,6 +174,13 @@ int main(int argc, char** argv) {
     std::cerr << "ledgerd: --tls-cert and --tls-key go together\n";
     return kUsage;
   }
+  if (!audit_token_file.empty()) {
+    std::string error;
+    if (!ReadAuditTokens(audit_token_file, &server.audit_tokens, &error)) {
+      std::cerr << "ledgerd: " << error << "\n";
+      return kUsage;
+    }
+  }
   server.log_level = log_level;
   server.static_dir = vm.count("static") ? static_dir : DefaultStaticDir();
   const Logger log(*level);
@@ -163,6 +210,10 @@ int main(int argc, char** argv) {
               tls ? "wss" : "ws", where.c_str());
   std::fflush(stdout);
   if (!server.static_dir.empty()) log.Info("serving static files", {{"dir", server.static_dir}});
+  if (!server.audit_tokens.empty()) {
+    log.Info("audit trail behind bearer tokens",
+             {{"tokens", std::to_string(server.audit_tokens.size())}});
+  }
 
   // Signals arrive on their own small I/O context; Stop() only posts.
   boost::asio::io_context signal_context;

@@ -6,6 +6,7 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <optional>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -64,6 +65,13 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     // The size limit is enforced in OnRead, so that an oversized message is
     // answered (request.too_large) and closed with a reason, not just cut.
     ws_.read_message_max(0);
+    // The upgrade's Authorization header (checked by the HTTP session) opens
+    // the audit trail for the whole session; so may the auth op later.
+    std::optional<std::string_view> authorization;
+    if (auto it = req.find(http::field::authorization); it != req.end()) {
+      authorization = std::string_view(it->value().data(), it->value().size());
+    }
+    audit_allowed_ = ctx_.audit_access.CheckHeader(authorization).ok();
     upgrade_ = std::move(req);  // kept until the handshake is done
     ws_.async_accept(
         upgrade_, beast::bind_front_handler(&WebSocketSession::OnAccept, this->shared_from_this()));
@@ -138,6 +146,12 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   void DoRead() {
     if (close_ != Close::kNone || finished_) return;
+    // A client that does not read its answers is not read from either, so
+    // the answers waiting for it stay bounded; OnWrite resumes.
+    if (queue_.size() >= max_queued_) {
+      read_paused_ = true;
+      return;
+    }
     // Never more than one byte over the limit in the buffer.
     const std::size_t room = max_bytes_ + 1 - buffer_.size();
     ws_.async_read_some(
@@ -203,6 +217,11 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
                     "at most " + std::to_string(ctx_.options.max_pending_requests) +
                         " requests may be in flight; wait for answers");
     }
+    if (name == "auth") return Authenticate(request, *id);
+    if (!audit_allowed_ && AuditAccess::Protects(name, request)) {
+      const Status refusal = ctx_.audit_access.Check(std::nullopt);
+      return refuse(id, refusal.rule().c_str(), refusal.message());
+    }
     if (name == "subscribe") return Subscribe(request, *id);
     if (name == "unsubscribe") return Unsubscribe(request, *id);
     if (name == "submit" && ctx_.stopping) {
@@ -223,6 +242,23 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
         refuse(id, "server.internal", "the request failed");
       }
     }
+  }
+
+  // {"op": "auth", "token": T}: opens the audit trail for this session (for
+  // clients, such as browsers, that cannot set headers on the upgrade).
+  void Authenticate(const Value& request, const Value& id) {
+    const Value* token = request.find("token");
+    if (!token || token->kind() != Value::Kind::kString) {
+      return Respond(Protocol::Error(
+          &id, Status::Invalid("request.param", "token: a string (the bearer token) is required")));
+    }
+    const Status access = ctx_.audit_access.Check(token->as_string());
+    if (!access.ok()) {
+      ctx_.log.Info("audit access refused", {{"peer", peer_}, {"rule", access.rule()}});
+      return Respond(Protocol::Error(&id, access));
+    }
+    audit_allowed_ = true;
+    Respond(Protocol::Ok(&id, Value(Value::Object{{"audit", true}})));
   }
 
   void Subscribe(const Value& request, const Value& id) {
@@ -361,6 +397,10 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
       DropQueue();
       return Finish();
     }
+    if (read_paused_ && queue_.size() <= max_queued_ / 2) {
+      read_paused_ = false;
+      DoRead();
+    }
     Continue();
   }
 
@@ -447,7 +487,9 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   beast::flat_buffer buffer_;
   std::deque<Outgoing> queue_;
   bool writing_ = false;
+  bool read_paused_ = false;  // too many answers waiting for the client to read
   bool opened_ = false;
+  bool audit_allowed_ = false;  // audit, event and the events topic (AuditAccess)
   bool close_sent_ = false;
   bool finished_ = false;
   Close close_ = Close::kNone;

@@ -28,10 +28,33 @@ Value HashArray(const std::vector<crypto::Hash>& hashes) {
   return Value(std::move(out));
 }
 
+// The token of --token-file: its first line that is not blank or a # comment,
+// TOKEN or NAME:TOKEN (ledgerd's --audit-token-file form). Error "client.token".
+Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Invalid("client.token", "cannot read --token-file " + path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    line = line.substr(line.find(':') + 1);  // npos + 1 == 0: no name
+    const auto start = line.find_first_not_of(" \t\r");
+    if (start == std::string::npos) break;
+    return line.substr(start, line.find_last_not_of(" \t\r") - start + 1);
+  }
+  return Status::Invalid("client.token", path + " holds no token");
+}
+
 Result<std::unique_ptr<api::Client>> Connect(const RemoteFlags& remote) {
   api::ClientOptions options;
   options.ca_file = remote.ca_file;
   options.timeout = std::chrono::seconds(remote.timeout_seconds);
+  options.bearer_token = remote.token;
+  if (!remote.token_file.empty()) {
+    auto token = ReadToken(remote.token_file);
+    if (!token.ok()) return token.status();
+    options.bearer_token = std::move(*token);
+  }
   return api::Client::Connect(remote.url, options);
 }
 
@@ -551,6 +574,12 @@ void AddRemoteFlags(po::options_description& flags, RemoteFlags* remote, bool tr
                       "without it")("timeout",
                                     po::value(&remote->timeout_seconds)->default_value(30),
                                     "seconds to wait for the server");
+  flags.add_options()("token-file", po::value(&remote->token_file)->value_name("FILE"),
+                      "a bearer token for a ledgerd that guards its audit trail (the file's "
+                      "first line: TOKEN or NAME:TOKEN)")(
+      "token", po::value(&remote->token)->value_name("TOKEN"),
+      "the bearer token itself (visible to other users in the process list: prefer "
+      "--token-file)");
   if (trust) {
     flags.add_options()("log-key", po::value(&remote->log_key),
                         "the log's public key (PEM; or the data directory's log-key.pem) to check "

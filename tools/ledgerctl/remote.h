@@ -25,12 +25,16 @@ struct RemoteFlags {
   std::string url = kDefaultUrl;
   std::string ca_file;
   unsigned timeout_seconds = 30;
+  // A bearer token for a ledgerd that guards its audit trail (--token, or the
+  // first token line of --token-file; docs/api.md "Access control").
+  std::string token;
+  std::string token_file;
   // Trust (for verbs that check proofs).
   std::string log_key;
   std::string state;
 };
 
-// --url, --ca-file, --timeout; with trust, also --log-key and --state. The
+// --url, --ca-file, --timeout, --token, --token-file; with trust, also --log-key and --state. The
 // url flag has no default here when `optional_url` (the verb works offline
 // without it).
 void AddRemoteFlags(po::options_description& flags, RemoteFlags* remote, bool trust,

@@ -26,6 +26,9 @@ struct ClientOptions {
   // How long Connect() and each Request() may take before failing with
   // "client.timeout" (the connection is then closed).
   std::chrono::milliseconds timeout{30000};
+  // Sent as "Authorization: Bearer TOKEN" on the WebSocket upgrade when not
+  // empty: a ledgerd that guards its audit trail (docs/api.md) then opens it.
+  std::string bearer_token;
   // Largest message accepted from the server, in bytes.
   std::size_t max_message_bytes = std::size_t{64} << 20;
 };

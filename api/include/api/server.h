@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "crypto/status.h"
 #include "projections/programme.h"
@@ -35,6 +36,10 @@ struct ServerOptions {
   // Idle time after which an HTTP connection, or a WebSocket that answers no
   // ping, is closed.
   unsigned idle_timeout_seconds = 60;
+  // Bearer tokens for the audit trail (docs/api.md "Access control"). Empty:
+  // everything is open. Otherwise audit, event, inclusion and the events
+  // topic need one of them; state queries and submit stay open. Never logged.
+  std::vector<std::string> audit_tokens;
   // Decisions the writer takes into one group commit at most.
   std::size_t max_group_commit = 1000;
   // One structured log line per event of note; "error", "warn", "info", "debug".
