@@ -181,6 +181,8 @@ class WebSocketConnection : public Client::Connection {
     if (!RunUntil(done, deadline)) return timed_out("connecting to");
     if (error)
       return IoFailure("client.connect", "connecting to " + url.host + ":" + url.port, error);
+    // Small requests, each awaited: no Nagle delay (see the server's listener).
+    beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), error);
 
     if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
       auto& tls = ws_.next_layer();

@@ -85,6 +85,10 @@ class TcpListener final : public Listener, public std::enable_shared_from_this<T
       beast::error_code ignored;
       socket.close(ignored);
     } else {
+      // Requests and answers are small messages: send each at once rather
+      // than let Nagle's algorithm wait for the peer's delayed ACK (~40 ms).
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       StartHttpSession(ctx_, std::move(socket), tls_, std::make_shared<ConnectionSlot>(ctx_));
     }
     DoAccept();
