@@ -343,6 +343,12 @@ BOOST_AUTO_TEST_CASE(refusals_name_their_rule) {
   fs::create_directories(empty);
   r = test::Run(kLedgerctl + " restore " + backup + " --data " + empty);
   BOOST_TEST(r.exit_code == 0, r.err);
+  const std::string empty_dest = work.str("empty-dest");
+  fs::create_directories(empty_dest);
+  r = test::Run(kLedgerctl + " backup --data " + demo.data + " " + empty_dest);
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(fs::exists(empty_dest + "/data.mdb"));
+  BOOST_TEST(NoPartial(empty_dest));
 
   // A backup without its log key cannot restore a log that appends.
   const std::string keyless = work.str("keyless");
