@@ -178,6 +178,26 @@ refused "Python: changed signature in a bundle" "does not verify" $py --bundle t
 refused "Python: changed payload in a bundle" "signing bytes differ" $py --bundle t-data.bundle
 refused "Python: changed proof in a bundle" "inclusion proof" $py --bundle t-proof.bundle
 
+# A bundle whose key list lies about a key is caught too: a later
+# registration, another body, or the registering events left out.
+edit_bundle() {  # edit_bundle OUT PYTHON_STATEMENT (on b, the bundle)
+  python3 - hand/project.bundle.json "$1" "$2" <<'EOF'
+import json, sys
+b = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(b, open(sys.argv[2], "w"), ensure_ascii=False)
+EOF
+}
+edit_bundle late.bundle 'for k in b["keys"]: k["registered_seq"] = 1999'
+edit_bundle body.bundle 'for k in b["keys"]: k["body_id"] = "secretariat" if k["body_id"] != "secretariat" else "joint-committee"'
+edit_bundle bare.bundle 'b["key_events"] = []'
+refused "verify --bundle: a key registered later than it signed" "bundle.key_validity" "$ctl" verify --bundle late.bundle
+refused "verify --bundle: a key of another body" "bundle.key_body" "$ctl" verify --bundle body.bundle
+refused "verify --bundle: no events behind the keys" "bundle.key_evidence" "$ctl" verify --bundle bare.bundle
+refused "Python: a key registered later than it signed" "was not valid then" $py --bundle late.bundle
+refused "Python: a key of another body" "was not of an officer" $py --bundle body.bundle
+refused "Python: no events behind the keys" "missing or does not say so" $py --bundle bare.bundle
+
 # --- (c) import round trip
 check "import of the full export" "$ctl" import --data imported full.jsonl
 check "ledgerctl verify of the imported log" "$ctl" verify --data imported

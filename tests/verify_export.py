@@ -250,16 +250,40 @@ def verify_bundle(path):
                                 [bytes.fromhex(h) for h in ev["plinclusion"].split()], root):
             raise Refused(what + ": its inclusion proof does not lead to the head's root")
         payloads[seq] = decision
+    # The events that registered and ended each key, and appointed and removed
+    # its officer, are in the bundle and say so.
+    def evidence(key_id, seq, what, says):
+        if seq not in payloads or not says(payloads[seq]):
+            raise Refused("key %s: event %d that %s is missing or does not say so"
+                          % (key_id, seq, what))
+
+    def appoints(value, officer, body):
+        if isinstance(value, dict):
+            if value.get("officer_id") == officer and value.get("body_id") == body:
+                return True
+            return any(appoints(v, officer, body) for v in value.values())
+        if isinstance(value, list):
+            return any(appoints(v, officer, body) for v in value)
+        return False
+
     for key_id, k in keys.items():
-        found = []
-        walk_keys(payloads.get(k["registered_seq"], {}).get("payload", {}), found)
-        if (key_id, k["public_key"]) not in found:
-            raise Refused("key %s: its registering event is missing or does not register it"
-                          % key_id)
+        def registers(d):
+            found = []
+            walk_keys(d["payload"], found)
+            return (key_id, k["public_key"]) in found
+        evidence(key_id, k["registered_seq"], "registered it", registers)
         if k["ended_seq"] is not None:
-            ended = payloads.get(k["ended_seq"], {})
-            if ended.get("payload", {}).get("key_id") != key_id:
-                raise Refused("key %s: its ending event is missing or does not end it" % key_id)
+            evidence(key_id, k["ended_seq"], "ended it",
+                     lambda d: d["type"] in ("governance.key_revoked", "governance.key_rotated")
+                     and d["payload"].get("key_id") == key_id)
+        evidence(key_id, k["officer_appointed_seq"], "appointed its officer",
+                 lambda d: appoints(d["payload"], k["officer_id"], k["body_id"]))
+        if k["officer_removed_seq"] is not None:
+            evidence(key_id, k["officer_removed_seq"], "removed its officer",
+                     lambda d: (d["type"] == "governance.officer_removed"
+                                and d["payload"].get("officer_id") == k["officer_id"])
+                     or (d["type"] == "governance.body_dissolved"
+                         and d["payload"].get("body_id") == k["body_id"]))
     return {"events": len(bundle["events"]), "root": head["root"], "signatures": signatures,
             "size": head["size"], "verified": True}
 

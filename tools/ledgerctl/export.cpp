@@ -140,7 +140,8 @@ Value KeyEntry(const projections::ProgrammeState& state, const projections::Key&
 }
 
 // The bundle: the selection, the events that registered and ended every key
-// that signed any event in it (and, in turn, the keys that signed those), the
+// that signed any event in it and that appointed and removed the key's
+// officer (and, in turn, the keys that signed those), the
 // keys, every inclusion proof against the head, and the optional consistency
 // proof from the head of size old_size.
 Status WriteBundle(const projections::Programme& programme, const ledger::TreeHead& head,
@@ -172,6 +173,11 @@ Status WriteBundle(const projections::Programme& programme, const ledger::TreeHe
       to_read.push_back(k->second.registered_seq);
       if (k->second.ended_seq && *k->second.ended_seq < head.size) {
         to_read.push_back(*k->second.ended_seq);
+      }
+      const projections::Officer& officer = state->officers.at(k->second.officer_id);
+      to_read.push_back(officer.appointed_seq);
+      if (officer.removed_seq && *officer.removed_seq < head.size) {
+        to_read.push_back(*officer.removed_seq);
       }
     }
     events.emplace(seq, std::move(*e));

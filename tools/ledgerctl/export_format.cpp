@@ -1,6 +1,7 @@
 #include "export_format.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -251,6 +252,7 @@ namespace {
 struct BundleKey {
   crypto::PublicKey key;
   std::string public_key_text;  // base64, as the registering event carries it
+  std::string officer_id;
   std::string body_id;
   std::uint64_t registered_seq = 0;
   std::optional<std::uint64_t> ended_seq;
@@ -258,21 +260,40 @@ struct BundleKey {
   std::optional<std::uint64_t> removed_seq;
 };
 
-// Whether some object in v names the key (as "key_id" or "new_key_id") with
-// its public key: how genesis, key_registered and key_rotated register one.
-bool Registers(const Value& v, const std::string& key_id, const std::string& public_key) {
+// The object in v that names the key (as "key_id" or, for a rotation's new
+// key, "new_key_id") with its public key: how genesis, key_registered and
+// key_rotated register one. nullptr if none does.
+const Value* FindRegistration(const Value& v, const std::string& key_id,
+                              const std::string& public_key) {
   if (v.is_object()) {
     const std::string* pk = StringMember(v, "public_key");
-    for (const char* name : {"key_id", "new_key_id"}) {
-      const std::string* id = StringMember(v, name);
-      if (pk && id && *id == key_id && *pk == public_key) return true;
-    }
-    for (const auto& [name, member] : v.as_object()) {
-      if (Registers(member, key_id, public_key)) return true;
+    const char* name = v.find("new_key_id") ? "new_key_id" : "key_id";
+    const std::string* id = StringMember(v, name);
+    if (pk && id && *id == key_id && *pk == public_key) return &v;
+    for (const auto& [member_name, member] : v.as_object()) {
+      if (const Value* found = FindRegistration(member, key_id, public_key)) return found;
     }
   } else if (v.kind() == Value::Kind::kArray) {
     for (const auto& item : v.as_array()) {
-      if (Registers(item, key_id, public_key)) return true;
+      if (const Value* found = FindRegistration(item, key_id, public_key)) return found;
+    }
+  }
+  return nullptr;
+}
+
+// Whether some object in v appoints the officer to the body (genesis's
+// officers, governance.officer_appointed).
+bool Appoints(const Value& v, const std::string& officer_id, const std::string& body_id) {
+  if (v.is_object()) {
+    const std::string* officer = StringMember(v, "officer_id");
+    const std::string* body = StringMember(v, "body_id");
+    if (officer && body && *officer == officer_id && *body == body_id) return true;
+    for (const auto& [name, member] : v.as_object()) {
+      if (Appoints(member, officer_id, body_id)) return true;
+    }
+  } else if (v.kind() == Value::Kind::kArray) {
+    for (const auto& item : v.as_array()) {
+      if (Appoints(item, officer_id, body_id)) return true;
     }
   }
   return false;
@@ -346,14 +367,15 @@ Result<BundleReport> VerifyBundle(const Value& bundle) {
   for (const Value& k : keys_v->as_array()) {
     const std::string* id = StringMember(k, "key_id");
     const std::string* pk = StringMember(k, "public_key");
+    const std::string* officer = StringMember(k, "officer_id");
     const std::string* body = StringMember(k, "body_id");
     const auto registered = IntMember(k, "registered_seq");
     const auto appointed = IntMember(k, "officer_appointed_seq");
     auto key_id = id ? HashFromHex(*id) : std::nullopt;
     auto raw = pk ? FromBase64(*pk) : std::nullopt;
-    if (!key_id || !raw || !body || !registered || !appointed) {
+    if (!key_id || !raw || !officer || !body || !registered || !appointed) {
       return shape(
-          "a key needs key_id, public_key, body_id, registered_seq and "
+          "a key needs key_id, public_key, officer_id, body_id, registered_seq and "
           "officer_appointed_seq");
     }
     auto key = crypto::PublicKey::FromRaw(*raw);
@@ -362,10 +384,14 @@ Result<BundleReport> VerifyBundle(const Value& bundle) {
                                                   " is not the SHA-256 of its "
                                                   "public key");
     }
-    BundleKey entry{*key,  *pk,
-                    *body, static_cast<std::uint64_t>(*registered),
-                    {},    static_cast<std::uint64_t>(*appointed),
-                    {}};
+    BundleKey entry{.key = *key,
+                    .public_key_text = *pk,
+                    .officer_id = *officer,
+                    .body_id = *body,
+                    .registered_seq = static_cast<std::uint64_t>(*registered),
+                    .ended_seq = std::nullopt,
+                    .appointed_seq = static_cast<std::uint64_t>(*appointed),
+                    .removed_seq = std::nullopt};
     if (auto ended = IntMember(k, "ended_seq")) entry.ended_seq = *ended;
     if (auto removed = IntMember(k, "officer_removed_seq")) entry.removed_seq = *removed;
     keys.emplace(*key_id, std::move(entry));
@@ -436,29 +462,48 @@ Result<BundleReport> VerifyBundle(const Value& bundle) {
     }
   }
 
-  // The events that registered and ended each key are there and say so.
+  // The events that registered and ended each key, and appointed and removed
+  // its officer, are there and say so.
+  auto evidence = [&](const std::string& key, std::uint64_t seq, const std::string& what,
+                      const std::function<bool(const ledger::Decision&)>& says) -> Status {
+    auto it = seen.find(seq);
+    if (it == seen.end() || !says(it->second.decision.decision)) {
+      return Status::Invalid("bundle.key_evidence", "key " + key + ": event " +
+                                                        std::to_string(seq) + " that " + what +
+                                                        " is missing or does not say so");
+    }
+    return Status::Ok();
+  };
+  auto names = [](const ledger::Decision& d, const char* field, const std::string& id) {
+    const std::string* value = StringMember(d.payload, field);
+    return value && *value == id;
+  };
   for (const auto& [id, k] : keys) {
     const std::string hex = ToHex(id);
-    auto reg = seen.find(k.registered_seq);
-    if (reg == seen.end() ||
-        !Registers(reg->second.decision.decision.payload, hex, k.public_key_text)) {
-      return Status::Invalid("bundle.key_evidence",
-                             "key " + hex + ": event " + std::to_string(k.registered_seq) +
-                                 " that registered it is missing or does not register it");
+    Status s = evidence(hex, k.registered_seq, "registered it", [&](const ledger::Decision& d) {
+      const Value* reg = FindRegistration(d.payload, hex, k.public_key_text);
+      // A rotation's new key belongs to the old key's officer, who is not named.
+      const std::string* officer = reg ? StringMember(*reg, "officer_id") : nullptr;
+      return reg && (!officer || *officer == k.officer_id);
+    });
+    if (s.ok() && k.ended_seq) {
+      s = evidence(hex, *k.ended_seq, "ended it", [&](const ledger::Decision& d) {
+        return (d.type == "governance.key_revoked" || d.type == "governance.key_rotated") &&
+               names(d, "key_id", hex);
+      });
     }
-    if (k.ended_seq) {
-      auto end = seen.find(*k.ended_seq);
-      const std::string* ended_id =
-          end == seen.end() ? nullptr
-                            : StringMember(end->second.decision.decision.payload, "key_id");
-      const std::string type = end == seen.end() ? "" : end->second.decision.decision.type;
-      if (!ended_id || *ended_id != hex ||
-          (type != "governance.key_revoked" && type != "governance.key_rotated")) {
-        return Status::Invalid("bundle.key_evidence",
-                               "key " + hex + ": event " + std::to_string(*k.ended_seq) +
-                                   " that ended it is missing or does not end it");
-      }
+    if (s.ok()) {
+      s = evidence(
+          hex, k.appointed_seq, "appointed its officer to " + k.body_id,
+          [&](const ledger::Decision& d) { return Appoints(d.payload, k.officer_id, k.body_id); });
     }
+    if (s.ok() && k.removed_seq) {
+      s = evidence(hex, *k.removed_seq, "removed its officer", [&](const ledger::Decision& d) {
+        return (d.type == "governance.officer_removed" && names(d, "officer_id", k.officer_id)) ||
+               (d.type == "governance.body_dissolved" && names(d, "body_id", k.body_id));
+      });
+    }
+    if (!s.ok()) return s;
   }
   return report;
 }

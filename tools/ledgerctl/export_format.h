@@ -4,8 +4,9 @@
 //               last line of type kTreeHeadEventType holding the signed tree
 //               head that covers them and the log's public key.
 //   bundle      one JSON document (kBundleFormat) with the chosen events, the
-//               events that registered and ended their signers' keys, those
-//               keys with their validity, inclusion proofs of every event
+//               events that registered and ended their signers' keys and
+//               appointed and removed those keys' officers, the keys with
+//               their validity, inclusion proofs of every event
 //               against the tree head, the head and the log's public key, and
 //               optionally a consistency proof from an earlier head; checked
 //               fully offline by VerifyBundle.
@@ -90,8 +91,8 @@ struct BundleReport {
 // event's signing bytes, leaf hash and inclusion proof; every signature, by a
 // key of the bundle that was valid at that event (registered before it, not
 // ended before it, of an officer of the deciding body not removed before it);
-// and that the events which
-// registered and ended each key are in the bundle and say so. Rules:
+// and that the events which registered and ended each key, and appointed and
+// removed its officer, are in the bundle and say so. Rules:
 // "bundle.shape", "bundle.inclusion", "bundle.unknown_key", "bundle.key_id",
 // "bundle.key_validity", "bundle.key_body", "bundle.key_evidence",
 // "bundle.consistency", "signature.invalid", "tree_head.signature", and those
