@@ -231,6 +231,41 @@ http::message_generator ErrorResponse(http::status status, const std::string& ru
   return res;
 }
 
+// GET /checkpoint[?size=N|?cosigned=K]: the checkpoint note, as text
+// (docs/witnesses.md). POST /cosignature?size=N: a witness's cosignature
+// line as the body. Both through the protocol's checkpoint and
+// add_cosignature ops; errors as JSON.
+http::message_generator WitnessRoute(ServerContext& ctx, const HttpRequest& req,
+                                     const std::string& path, bool keep_alive) {
+  const bool get = path == "/checkpoint";
+  const bool allowed = get ? req.method() == http::verb::get || req.method() == http::verb::head
+                           : req.method() == http::verb::post;
+  if (!allowed) {
+    return Json(req, http::status::method_not_allowed,
+                ErrorBody("http.method", get ? "GET /checkpoint" : "POST /cosignature"),
+                keep_alive);
+  }
+  auto params = QueryParameters(std::string_view(req.target().data(), req.target().size()));
+  if (!params.ok()) {
+    return Json(req, http::status::bad_request,
+                ErrorBody(params.status().rule(), params.status().message()), keep_alive);
+  }
+  Value response;
+  if (get) {
+    response = ctx.protocol.HandleRead("checkpoint", *params);
+  } else {
+    Value::Object members = params->as_object();
+    members.emplace_back("cosignature", req.body());
+    response = ctx.protocol.AddCosignature(Value(std::move(members)));
+  }
+  if (StatusOf(response) != http::status::ok) {
+    return Json(req, StatusOf(response), response, keep_alive);
+  }
+  if (!get) return Json(req, http::status::ok, response, keep_alive);
+  return Text(req, http::status::ok, response.find("result")->find("note")->as_string(),
+              "text/plain; charset=utf-8", keep_alive);
+}
+
 http::message_generator Unauthorized(ServerContext& ctx, const HttpRequest& req,
                                      const Status& refusal) {
   ctx.log.Info("audit access refused", {{"rule", refusal.rule()}});
@@ -252,6 +287,9 @@ http::message_generator Route(ServerContext& ctx, HttpRequest&& req) {
   if (!url) {
     return Json(req, http::status::bad_request,
                 ErrorBody("http.target", "the request target does not parse"), false);
+  }
+  if (url->path() == "/checkpoint" || url->path() == "/cosignature") {
+    return WitnessRoute(ctx, req, url->path(), keep_alive);
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
     return Json(req, http::status::method_not_allowed,

@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   pl::api::ServerOptions server;
   pl::projections::ProgrammeOptions programme_options;
   bool create = false;
+  std::vector<std::string> witness_keys;
 
   po::options_description flags(
       "ledgerd: the Partnership Ledger server (HTTP, WebSocket, metrics, dashboard)\n\n"
@@ -134,7 +135,13 @@ int main(int argc, char** argv) {
       ("checkpoint-every", po::value(&programme_options.checkpoint_every)->default_value(50000),
        "write a state checkpoint every N events (and at shutdown)")
       ("log-level", po::value(&log_level)->default_value("info"),
-       "error, warn, info or debug");
+       "error, warn, info or debug")
+      ("origin", po::value(&server.checkpoint_origin)->value_name("NAME"),
+       "the log's name in its checkpoints (default: partnership-ledger.local/ and the first 16 "
+       "hex digits of the log key id)")
+      ("witness-key", po::value(&witness_keys)->composing()->value_name("VKEY"),
+       "a witness whose cosignatures are accepted, as its verifier key "
+       "(ledgerctl witness --print-vkey); repeatable");
   // clang-format on
 
   po::variables_map vm;
@@ -184,6 +191,15 @@ int main(int argc, char** argv) {
   server.log_level = log_level;
   server.static_dir = vm.count("static") ? static_dir : DefaultStaticDir();
   const Logger log(*level);
+
+  for (const std::string& vkey : witness_keys) {
+    auto witness = pl::ledger::ParseVerifierKey(vkey);
+    if (!witness.ok()) {
+      std::cerr << "ledgerd: --witness-key: " << witness.status().ToString() << "\n";
+      return kUsage;
+    }
+    server.witnesses.push_back(std::move(*witness));
+  }
 
   programme_options.store.create_if_missing = create;
   programme_options.log = [&log](const std::string& line) { log.Info(line); };

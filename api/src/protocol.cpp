@@ -871,6 +871,104 @@ Result<Value> Consistency(const projections::Programme& programme, const Params&
 }
 
 // ---------------------------------------------------------------------------
+// Checkpoints and cosignatures (docs/witnesses.md)
+
+Value CosignatureValue(const ledger::NoteSignature& s) {
+  std::uint64_t time = 0;
+  for (std::size_t i = 0; i < 8 && i < s.signature.size(); ++i) time = (time << 8) | s.signature[i];
+  return Value(Value::Object{
+      {"line", s.Line()}, {"time", static_cast<std::int64_t>(time)}, {"witness", s.name}});
+}
+
+// The checkpoint of the newest tree head, of the head at `size`, or of the
+// newest head with stored cosignatures by at least `cosigned` witnesses; the
+// note carries the log's signature, then every stored cosignature.
+Result<Value> CheckpointOp(const projections::Programme& programme, const std::string& origin,
+                           const Params& params) {
+  if (Status s = params.OnlyKnown({"size", "cosigned"}); !s.ok()) return s;
+  const ledger::Store& store = programme.store();
+  const ledger::TreeHead head = store.head();
+  std::optional<std::int64_t> cosigned;
+  if (Status s = params.Integer(
+          "cosigned", 1, static_cast<std::int64_t>(ledger::kMaxNoteSignatures) - 1, &cosigned);
+      !s.ok()) {
+    return s;
+  }
+  if (cosigned && params.Has("size")) return OneOf("size", "cosigned");
+  std::uint64_t size = 0;
+  if (Status s = SizeParam(params, "size", 1, head, &size); !s.ok()) return s;
+  if (cosigned) {
+    auto newest = store.NewestCosigned(static_cast<std::size_t>(*cosigned));
+    if (!newest.ok()) {
+      if (newest.status().rule() != "store.not_found") return newest.status();
+      return Status::NotFound(
+          "checkpoint.not_cosigned",
+          "no checkpoint has cosignatures by " + std::to_string(*cosigned) + " witnesses yet");
+    }
+    size = *newest;
+  }
+  if (size == 0) return Status::NotFound("checkpoint.empty", "the log has no events yet");
+  auto note = store.CheckpointNote(origin, size);
+  if (!note.ok()) return note.status();
+  auto cosignatures = store.Cosignatures(size);
+  if (!cosignatures.ok()) return cosignatures.status();
+  Value::Array listed;
+  for (const auto& c : *cosignatures) {
+    listed.push_back(CosignatureValue(c));
+    note->signatures.push_back(c);
+  }
+  const ledger::NoteVerifier log =
+      *ledger::MakeVerifier(origin, ledger::kNoteEd25519, store.log_key());
+  auto body = ledger::ParseCheckpointBody(note->text);
+  if (!body.ok()) return body.status();
+  return Value(Value::Object{{"cosignatures", Value(std::move(listed))},
+                             {"log_vkey", ledger::FormatVerifierKey(log)},
+                             {"note", ledger::FormatNote(*note)},
+                             {"origin", origin},
+                             {"root", ToHex(body->root)},
+                             {"size", Count(size)}});
+}
+
+// A witness's cosignature line for the checkpoint of the tree head at `size`:
+// from a configured witness, valid over that checkpoint; then stored.
+Result<Value> AddCosignatureOp(projections::Programme& programme, const std::string& origin,
+                               const std::vector<ledger::NoteVerifier>& witnesses,
+                               const Params& params) {
+  if (Status s = params.OnlyKnown({"size", "cosignature"}); !s.ok()) return s;
+  std::optional<std::int64_t> size;
+  if (Status s = params.Integer("size", 1, Value::kMaxInt, &size); !s.ok()) return s;
+  if (!size) return BadParam("size", "is missing");
+  std::string line;
+  if (Status s = params.RequiredString("cosignature", &line); !s.ok()) return s;
+  auto cosignature = ledger::ParseSignatureLine(line);
+  if (!cosignature.ok()) return cosignature.status();
+  const auto witness = std::find_if(witnesses.begin(), witnesses.end(), [&](const auto& w) {
+    return w.name == cosignature->name && w.key_hash == cosignature->key_hash;
+  });
+  if (witness == witnesses.end()) {
+    return Status::Invalid("cosignature.unknown_witness",
+                           "no witness \"" + cosignature->name + "\" with key hash " +
+                               ToHex(cosignature->key_hash) +
+                               " is configured here (ledgerd --witness-key)");
+  }
+  ledger::Store& store = programme.store();
+  auto head = store.HeadAt(static_cast<std::uint64_t>(*size));
+  if (!head.ok()) {
+    if (head.status().rule() != "store.not_found") return head.status();
+    return Status::Invalid("cosignature.size", "the log signed no tree head at size " +
+                                                   std::to_string(*size) + " (its size is " +
+                                                   std::to_string(store.size()) + ")");
+  }
+  const std::string body = ledger::CheckpointBody({origin, head->size, head->root, {}});
+  auto time = ledger::VerifyCosignature(body, *cosignature, *witness);
+  if (!time.ok()) return time.status();
+  if (Status s = store.PutCosignature(head->size, *cosignature); !s.ok()) return s;
+  return Value(Value::Object{{"size", Count(head->size)},
+                             {"time", static_cast<std::int64_t>(*time)},
+                             {"witness", cosignature->name}});
+}
+
+// ---------------------------------------------------------------------------
 // as_of and diff
 
 Result<Value> Read(const projections::Programme& programme, std::string_view op,
@@ -1028,7 +1126,30 @@ Value SubmitResponse(const Value* id, const std::vector<std::string>& decision_i
 }  // namespace
 
 Protocol::Protocol(projections::Programme& programme, Writer& writer)
-    : programme_(programme), writer_(writer) {}
+    : programme_(programme),
+      writer_(writer),
+      origin_(ledger::DefaultOrigin(programme.store().log_key())) {}
+
+Status Protocol::Witness(std::string origin, std::vector<ledger::NoteVerifier> witnesses) {
+  if (origin.empty()) origin = ledger::DefaultOrigin(programme_.store().log_key());
+  if (Status s = ledger::CheckOrigin(origin); !s.ok()) return s;
+  for (const auto& w : witnesses) {
+    if (w.type != ledger::kCosignatureV1) {
+      return Status::Invalid("server.witness", "the witness key " + ledger::FormatVerifierKey(w) +
+                                                   " is not a cosignature/v1 (type 4) key");
+    }
+  }
+  origin_ = std::move(origin);
+  witnesses_ = std::move(witnesses);
+  return Status::Ok();
+}
+
+Value Protocol::AddCosignature(const Value& params) {
+  if (!params.is_object()) {
+    return Error(nullptr, Status::Invalid("request.shape", "parameters are a JSON object"));
+  }
+  return Respond(nullptr, AddCosignatureOp(programme_, origin_, witnesses_, Params(params, true)));
+}
 
 Value Protocol::Ok(const Value* id, Value result) {
   return Value(Value::Object{
@@ -1045,6 +1166,13 @@ Value Protocol::Error(const Value* id, const Status& status) {
 Value Protocol::HandleRead(const std::string& op, const Value& params) {
   if (!params.is_object()) {
     return Error(nullptr, Status::Invalid("request.shape", "parameters are a JSON object"));
+  }
+  if (op == "checkpoint")
+    return Respond(nullptr, CheckpointOp(programme_, origin_, Params(params, true)));
+  if (op == "add_cosignature") {
+    return Error(nullptr, Status::Invalid("request.op",
+                                          "add_cosignature is a WebSocket operation, or POST "
+                                          "/cosignature?size=N with the line as the body"));
   }
   return Respond(nullptr, Read(programme_, op, Params(params, true)));
 }
@@ -1066,6 +1194,14 @@ void Protocol::Handle(const Value& request, const Done& done) {
     return;
   }
   const Params params(request, false);
+  if (op->as_string() == "checkpoint") {
+    done(Respond(id, CheckpointOp(programme_, origin_, params)));
+    return;
+  }
+  if (op->as_string() == "add_cosignature") {
+    done(Respond(id, AddCosignatureOp(programme_, origin_, witnesses_, params)));
+    return;
+  }
   if (op->as_string() != "submit") {
     done(Respond(id, Read(programme_, op->as_string(), params)));
     return;

@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "ledger/note.h"
 #include "ledger/value.h"
 #include "projections/programme.h"
 
@@ -26,12 +27,22 @@ class Protocol {
   // A read op called with parameters from a REST query string (no submit).
   ledger::Value HandleRead(const std::string& op, const ledger::Value& params);
 
+  // Checkpoints under `origin` (empty: ledger::DefaultOrigin of the log key),
+  // cosignatures from these witnesses (docs/witnesses.md). Call before
+  // serving. Errors: "checkpoint.origin", "server.witness" (not a
+  // cosignature/v1 key).
+  Status Witness(std::string origin, std::vector<ledger::NoteVerifier> witnesses);
+  // add_cosignature ({"size", "cosignature"}), for the HTTP route.
+  ledger::Value AddCosignature(const ledger::Value& params);
+
   static ledger::Value Ok(const ledger::Value* id, ledger::Value result);
   static ledger::Value Error(const ledger::Value* id, const Status& status);
 
  private:
   projections::Programme& programme_;
   Writer& writer_;
+  std::string origin_;
+  std::vector<ledger::NoteVerifier> witnesses_;
 };
 
 }  // namespace pl::api

@@ -75,6 +75,7 @@ class ServerImpl final : public Server {
                                "private key " + o.tls_private_key + ": " + ec.message());
       }
     }
+    if (Status s = ctx_.protocol.Witness(o.checkpoint_origin, o.witnesses); !s.ok()) return s;
     auto listener = Listen(ioc_, tls_ ? &*tls_ : nullptr, ctx_);
     if (!listener.ok()) return listener.status();
     listener_ = std::move(*listener);

@@ -213,6 +213,10 @@ class LmdbStore final : public Store {
 
   Status PutCheckpoint(std::uint64_t size, ByteView bytes) override;
   Status Backup(const std::string& dest_dir) const override;
+  Result<Note> CheckpointNote(std::string_view origin, std::uint64_t size) const override;
+  Status PutCosignature(std::uint64_t size, const NoteSignature& cosignature) override;
+  Result<std::vector<NoteSignature>> Cosignatures(std::uint64_t size) const override;
+  Result<std::uint64_t> NewestCosigned(std::size_t witnesses) const override;
 
   Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const override {
     ReadTxn r;
@@ -390,6 +394,7 @@ class LmdbStore final : public Store {
   MDB_env* env_ = nullptr;
   MDB_dbi meta_ = 0, events_ = 0, decisions_ = 0, nodes_ = 0, heads_ = 0, index_ = 0,
           authority_ = 0, checkpoints_ = 0;
+  MDB_dbi cosignatures_ = 0;
   int lock_fd_ = -1;
   std::optional<crypto::PublicKey> log_public_;
   std::optional<crypto::PrivateKey> log_private_;
@@ -451,7 +456,8 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
                            {"heads", &store->heads_},
                            {"index", &store->index_},
                            {"authority", &store->authority_},
-                           {"checkpoints", &store->checkpoints_}}) {
+                           {"checkpoints", &store->checkpoints_},
+                           {"cosignatures", &store->cosignatures_}}) {
     rc = mdb_dbi_open(txn.get(), name, dbi_flags, dbi);
     if (rc == MDB_NOTFOUND) {
       return Status::Invalid("store.format", "\"" + dir + "\" is not a Partnership Ledger log " +
@@ -709,6 +715,84 @@ Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes) {
         return txn.Commit();
       },
       "writing the checkpoint at size " + std::to_string(size));
+}
+
+Result<Note> LmdbStore::CheckpointNote(std::string_view origin, std::uint64_t size) const {
+  if (!log_private_) return Status::Invalid("store.read_only", "this store was opened read-only");
+  if (Status s = CheckOrigin(origin); !s.ok()) return s;
+  auto head = HeadAt(size);
+  if (!head.ok()) return head.status();
+  return SignCheckpoint(origin, *head, *log_private_);
+}
+
+// A cosignature's key: size (u64 big-endian) || witness name.
+static std::string CosignatureKey(std::uint64_t size, std::string_view witness) {
+  const auto prefix = lmdb::BigEndian(size);
+  return std::string(AsText(prefix)) + std::string(witness);
+}
+
+Status LmdbStore::PutCosignature(std::uint64_t size, const NoteSignature& cosignature) {
+  if (options_.read_only || !log_private_) {
+    return Status::Invalid("store.read_only", "this store was opened read-only");
+  }
+  if (Status s = CheckNoteName(cosignature.name); !s.ok()) return s;
+  if (auto head = HeadAt(size); !head.ok()) return head.status();
+  const std::string key = CosignatureKey(size, cosignature.name);
+  const std::string line = cosignature.Line();
+  std::lock_guard writer(write_mutex_);
+  return WriteGrowing(
+      [&] {
+        lmdb::Txn txn;
+        int rc = lmdb::Txn::Begin(env_, 0, &txn);
+        if (rc) return rc;
+        if ((rc = txn.Put(cosignatures_, AsBytes(key), AsBytes(line)))) return rc;
+        return txn.Commit();
+      },
+      "writing a cosignature at size " + std::to_string(size));
+}
+
+Result<std::vector<NoteSignature>> LmdbStore::Cosignatures(std::uint64_t size) const {
+  ReadTxn r;
+  if (Status s = BeginRead(&r); !s.ok()) return s;
+  int rc;
+  lmdb::Cursor cursor(r.txn, cosignatures_, &rc);
+  if (rc) return lmdb::Error(rc, "opening a cosignatures cursor");
+  const auto prefix = lmdb::BigEndian(size);
+  std::vector<NoteSignature> out;
+  ByteView key, value;
+  for (rc = cursor.Get(MDB_SET_RANGE, &key, &value, prefix);
+       rc == 0 && key.size() > 8 && std::equal(prefix.begin(), prefix.end(), key.begin());
+       rc = cursor.Get(MDB_NEXT, &key, &value)) {
+    auto line = ParseSignatureLine(AsText(value));
+    if (!line.ok()) {
+      return Status::Corruption(
+          "store.decode",
+          "a stored cosignature at size " + std::to_string(size) + ": " + line.status().message());
+    }
+    out.push_back(std::move(*line));
+  }
+  if (rc && rc != MDB_NOTFOUND) return lmdb::Error(rc, "reading cosignatures");
+  return out;
+}
+
+Result<std::uint64_t> LmdbStore::NewestCosigned(std::size_t witnesses) const {
+  ReadTxn r;
+  if (Status s = BeginRead(&r); !s.ok()) return s;
+  int rc;
+  lmdb::Cursor cursor(r.txn, cosignatures_, &rc);
+  if (rc) return lmdb::Error(rc, "opening a cosignatures cursor");
+  ByteView key, value;
+  std::optional<std::uint64_t> size;
+  std::size_t count = 0;
+  // Newest size first; the entries of one size are adjacent.
+  for (rc = cursor.Get(MDB_LAST, &key, &value); rc == 0; rc = cursor.Get(MDB_PREV, &key, &value)) {
+    const std::uint64_t at = lmdb::FromBigEndian(key.first(8));
+    if (at != size) size = at, count = 0;
+    if (++count >= witnesses) return at;
+  }
+  if (rc != MDB_NOTFOUND) return lmdb::Error(rc, "reading cosignatures");
+  return Status::NotFound("store.not_found", "no checkpoint has cosignatures by " +
+                                                 std::to_string(witnesses) + " witnesses");
 }
 
 Status LmdbStore::WalkBack(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix,

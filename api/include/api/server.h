@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "crypto/status.h"
+#include "ledger/note.h"
 #include "projections/programme.h"
 
 namespace pl::api {
@@ -45,6 +46,16 @@ struct ServerOptions {
   // One structured log line per event of note; "error", "warn", "info", "debug".
   std::string log_level = "info";
   std::function<void(const std::string&)> log_sink;  // stderr when empty
+
+  // Checkpoints and witness cosignatures (docs/witnesses.md). The origin
+  // names the log in its checkpoints and signs them; empty means
+  // ledger::DefaultOrigin(the log key). Start refuses a reserved or malformed
+  // origin ("checkpoint.origin").
+  std::string checkpoint_origin;
+  // The witnesses whose cosignatures add_cosignature accepts: cosignature/v1
+  // (type 0x04) verifier keys; Start refuses another type ("server.witness").
+  // None: every cosignature is refused.
+  std::vector<ledger::NoteVerifier> witnesses;
 };
 
 class Server {

@@ -15,6 +15,8 @@
 //                sequence (u64 BE) -> empty. Written with the event.
 //   authority    sequence (u64 big-endian) -> policy id (only when non-empty)
 //   checkpoints  size (u64 big-endian) -> opaque projection checkpoint bytes
+//   cosignatures size (u64 big-endian) || witness name -> the witness's
+//                cosignature line on the checkpoint of that size (ledger/note.h)
 //
 // Nothing in the Store rewrites or deletes an event: Append only appends, and
 // the only other write, PutCheckpoint, stores derived state beside the log.
@@ -36,6 +38,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "ledger/envelope.h"
+#include "ledger/note.h"
 
 namespace pl::ledger {
 
@@ -205,6 +208,24 @@ class Store {
   // Errors: "store.backup_exists" (dest_dir holds a data.mdb), "store.io",
   // "store.full".
   virtual Status Backup(const std::string& dest_dir) const = 0;
+
+  // Checkpoints as signed notes (docs/witnesses.md): the tree head signed at
+  // `size`, as a checkpoint under `origin`, signed with the log key. Errors:
+  // "store.read_only" (no log key), "store.not_found" (no tree head at that
+  // size), "checkpoint.origin".
+  virtual Result<Note> CheckpointNote(std::string_view origin, std::uint64_t size) const = 0;
+  // Witness cosignatures, kept beside the log: the caller verifies a
+  // cosignature (ledger/note.h) before it stores it. One per witness and size;
+  // a second replaces the first. Its own durable write transaction, safe from
+  // any thread (it waits for a running append). Errors: "store.read_only",
+  // "store.not_found" (no tree head at that size), "note.name", "store.io",
+  // "store.full".
+  virtual Status PutCosignature(std::uint64_t size, const NoteSignature& cosignature) = 0;
+  // The cosignatures stored for `size`, by witness name.
+  virtual Result<std::vector<NoteSignature>> Cosignatures(std::uint64_t size) const = 0;
+  // The largest size with cosignatures by at least `witnesses` distinct
+  // witnesses (or "store.not_found").
+  virtual Result<std::uint64_t> NewestCosigned(std::size_t witnesses) const = 0;
 };
 
 }  // namespace pl::ledger
