@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench_api.h"
+#include "bench_soak.h"
 #include "cli.h"
 #include "projections/programme.h"
 #include "projections/rules.h"
@@ -166,7 +167,8 @@ int BenchProgramme(const std::string& dir, double seconds) {
 }
 
 int Bench(const std::vector<std::string>& args) {
-  if (IsApiSuite(args)) return BenchApi(args);  // its own flags (bench_api.cpp)
+  if (IsApiSuite(args)) return BenchApi(args);    // its own flags (bench_api.cpp)
+  if (IsSoakSuite(args)) return BenchSoak(args);  // its own flags (bench_soak.cpp)
   po::options_description flags("flags");
   std::string dir;
   double seconds = 1.0;

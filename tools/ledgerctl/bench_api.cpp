@@ -41,6 +41,8 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(i, sorted.size() - 1)];
 }
 
+}  // namespace
+
 // The Secretary-General's current key, from KEYDIR/officers.json.
 Result<crypto::PrivateKey> SecretaryGeneralKey(const std::string& dir) {
   namespace fs = std::filesystem;
@@ -88,6 +90,8 @@ Value Proposal(const std::string& tag, std::size_t i, const crypto::PrivateKey& 
   ledger::Sign(&d, key);
   return Value(Value::Object{{"decision", ledger::ToValue(d)}, {"op", "submit"}});
 }
+
+namespace {
 
 // The submitted decision's sequence, or an error for a refusal or a
 // duplicate.

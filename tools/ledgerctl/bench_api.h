@@ -5,12 +5,22 @@
 #include <string>
 #include <vector>
 
+#include "crypto/ed25519.h"
+#include "ledger/value.h"
+
 namespace pl::ctl {
 
 // Whether args (bench's, args[0] the verb) ask for --suite api.
 bool IsApiSuite(const std::vector<std::string>& args);
 // The api suite; parses its own flags from args.
 int BenchApi(const std::vector<std::string>& args);
+
+// The Secretary-General's current key, from KEYDIR/officers.json (written by
+// ledgerctl demo --keys-out). Error "bench.keys".
+Result<crypto::PrivateKey> SecretaryGeneralKey(const std::string& dir);
+// A submit request for a signed project.proposed of a new project
+// ("P-B<tag>-<i>"), issued now by the Secretariat.
+ledger::Value Proposal(const std::string& tag, std::size_t i, const crypto::PrivateKey& key);
 
 // Ed25519 verifications per second on one core, measured for `seconds`:
 // the baseline every bench suite reports its ratios against (bench.cpp).
