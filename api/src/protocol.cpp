@@ -551,15 +551,28 @@ Result<Value> List(const projections::Programme& programme, const Params& params
       std::uint64_t total = 0;
       std::string last;
       bool more = false;
-      for (const auto& [id, entity] : state.*c.items) {
-        if (!Matches(filter, FacetsOf(entity))) continue;
-        ++total;
-        if (after && id <= *after) continue;
-        if (found.size() < page) {
-          found.push_back(projections::ToValue(entity));
-          last = id;
-        } else {
-          more = true;
+      const auto& items = state.*c.items;
+      if (!filter_value || filter_value->as_object().empty()) {
+        // Everything matches: the page starts right after the cursor and the
+        // total is the collection's size, so a page costs O(log n + limit).
+        auto it = after ? items.upper_bound(*after) : items.begin();
+        for (; it != items.end() && found.size() < page; ++it) {
+          found.push_back(projections::ToValue(it->second));
+          last = it->first;
+        }
+        more = it != items.end();
+        total = items.size();
+      } else {
+        for (const auto& [id, entity] : items) {
+          if (!Matches(filter, FacetsOf(entity))) continue;
+          ++total;
+          if (after && id <= *after) continue;
+          if (found.size() < page) {
+            found.push_back(projections::ToValue(entity));
+            last = id;
+          } else {
+            more = true;
+          }
         }
       }
       out = Value(Value::Object{{"items", Value(std::move(found))},
