@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +70,15 @@ std::string_view Family(std::string_view type) {
 }
 
 std::string_view AsText(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+
+// LMDB reports a short write (the disk filled part-way through a commit's
+// pages) as EIO, not ENOSPC; an EIO on a file system with (almost) nothing
+// left is that case.
+bool OutOfSpace(const std::string& dir) {
+  struct statvfs fs;
+  constexpr std::uint64_t kNearlyFull = std::uint64_t{1} << 20;
+  return ::statvfs(dir.c_str(), &fs) == 0 && std::uint64_t{fs.f_bavail} * fs.f_frsize < kNearlyFull;
+}
 
 class LmdbStore final : public Store {
  public:
@@ -427,6 +437,12 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
     const std::string lock_path = (fs::path(dir) / "LOCK").string();
     store->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (store->lock_fd_ < 0) {
+      if (errno == EACCES || errno == EPERM || errno == EROFS) {
+        return Status::IoError("store.not_writable",
+                               "the data directory \"" + dir + "\" is not writable (cannot open " +
+                                   lock_path + ": " + strerror(errno) +
+                                   "); a writer needs write access, a reader opens it read-only");
+      }
       return Status::IoError("store.io", "cannot open \"" + lock_path + "\": " + strerror(errno));
     }
     if (flock(store->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -443,11 +459,27 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
   if (!options.sync) flags |= MDB_NOSYNC;
   if (options.read_only) flags |= MDB_RDONLY;
   rc = mdb_env_open(store->env_, dir.c_str(), flags, 0644);
+  if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
+    return Status::Invalid("store.format", "\"" + dir + "\" is not a Partnership Ledger log (" +
+                                               mdb_strerror(rc) + ")");
+  }
   if (rc) return lmdb::Error(rc, "opening the LMDB environment in \"" + dir + "\"");
 
   lmdb::Txn txn;
   rc = lmdb::Txn::Begin(store->env_, options.read_only ? MDB_RDONLY : 0, &txn);
   if (rc) return lmdb::Error(rc, "beginning the opening transaction");
+  // Whether the environment held anything before this open: a new log starts
+  // only in an empty one, never in another program's LMDB environment.
+  bool held_data = false;
+  {
+    MDB_dbi main_db;
+    rc = mdb_dbi_open(txn.get(), nullptr, 0, &main_db);
+    if (rc) return lmdb::Error(rc, "opening the main database");
+    MDB_stat stat;
+    rc = mdb_stat(txn.get(), main_db, &stat);
+    if (rc) return lmdb::Error(rc, "reading the main database");
+    held_data = stat.ms_entries > 0;
+  }
   const unsigned dbi_flags = options.read_only ? 0 : MDB_CREATE;
   for (auto [name, dbi] : {std::pair{"meta", &store->meta_},
                            {"events", &store->events_},
@@ -459,7 +491,7 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
                            {"checkpoints", &store->checkpoints_},
                            {"cosignatures", &store->cosignatures_}}) {
     rc = mdb_dbi_open(txn.get(), name, dbi_flags, dbi);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
       return Status::Invalid("store.format", "\"" + dir + "\" is not a Partnership Ledger log " +
                                                  "(no \"" + name + "\" database)");
     }
@@ -477,6 +509,12 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
     }
     if (events_rc == 0 || options.read_only) {
       return Status::Invalid("store.format", "\"" + dir + "\" has no format record");
+    }
+    if (held_data) {
+      return Status::Invalid("store.format",
+                             "\"" + dir +
+                                 "\" is not a Partnership Ledger log (an LMDB "
+                                 "environment with other data and no format record)");
     }
     // A new log: its key and format record.
     crypto::PrivateKey key = crypto::PrivateKey::Generate();
@@ -550,6 +588,7 @@ Status LmdbStore::WriteGrowing(const WriteAttempt& attempt, const std::string& w
       if (Status s = Grow(); !s.ok()) return s;
       continue;
     }
+    if (rc == EIO && OutOfSpace(dir_)) rc = ENOSPC;
     return rc ? lmdb::Error(rc, what) : Status::Ok();
   }
 }

@@ -121,8 +121,10 @@ struct AppendResult {
 class Store {
  public:
   // Errors: "store.missing" (I/O: no log and !create_if_missing), "store.format"
-  // (another format or version), "store.locked" (another process writes),
-  // "store.io" (LMDB or the file system failed), "key.*" (log key).
+  // (another format or version, another program's LMDB environment, or not an
+  // LMDB file), "store.locked" (another process writes), "store.not_writable"
+  // (a writer without write access to the directory), "store.io" (LMDB or the
+  // file system failed), "key.*" (log key).
   static Result<std::unique_ptr<Store>> Open(const std::string& dir,
                                              const StoreOptions& options = {});
   virtual ~Store() = default;
