@@ -151,6 +151,8 @@ check "export --from 100 --to 199" "$ctl" export --data demo --from 100 --to 199
 [[ $(grep -c plinclusion range.jsonl) -eq 100 ]] && pass "100 events, each with its proof" \
   || fail "range export"
 check "verify_export.py on the range" $py range.jsonl
+check "export --format iati" "$ctl" export --data demo --format iati --out projects.xml
+grep -q '<iati-activities version="2.03"' projects.xml && pass "an IATI 2.03 document" || fail "no IATI document"
 check "bundle of the whole log" "$ctl" export --data demo --bundle --out full.bundle.json
 check "verify --bundle on the whole log" "$ctl" verify --bundle full.bundle.json
 

@@ -246,18 +246,30 @@ int Export(const std::vector<std::string>& args) {
   if (bundle && format != "jsonl") return Usage("export", "--bundle writes its own format");
   if (vm.count("old") && !bundle) return Usage("export", "--old needs --bundle");
 
-  projections::ProgrammeOptions options;
-  options.store.read_only = true;
-  auto programme = projections::Programme::Open(dir, options);
-  if (!programme.ok()) return Fail(programme.status());
-  const ledger::Store& store = (*programme)->store();
+  // JSON Lines need only the log; a bundle (the keys' validity) and IATI (the
+  // projects) need the programme state too, which owns the log's store then
+  // (LMDB allows one open environment per process).
+  std::unique_ptr<projections::Programme> programme;
+  std::unique_ptr<ledger::Store> log;
+  if (bundle || format == "iati") {
+    projections::ProgrammeOptions options;
+    options.store.read_only = true;
+    auto opened = projections::Programme::Open(dir, options);
+    if (!opened.ok()) return Fail(opened.status());
+    programme = std::move(*opened);
+  } else {
+    auto opened = OpenStore(dir, true);
+    if (!opened.ok()) return Fail(opened.status());
+    log = std::move(*opened);
+  }
+  const ledger::Store& store = programme ? programme->store() : *log;
   const ledger::TreeHead head = store.head();
 
   Output out(out_path);
   if (!out.ok()) return Fail(Status::IoError("export.write", "cannot write \"" + out_path + "\""));
 
   if (format == "iati") {
-    auto state = (*programme)->AsOf(head.size);
+    auto state = programme->AsOf(head.size);
     if (!state.ok()) return Fail(state.status());
     IatiOptions iati;
     iati.log = &store;
@@ -285,7 +297,7 @@ int Export(const std::vector<std::string>& args) {
   }
 
   Status s =
-      bundle ? WriteBundle(**programme, head, sel,
+      bundle ? WriteBundle(*programme, head, sel,
                            vm.count("old") ? std::optional(old_size) : std::nullopt, out.stream())
              : WriteLines(store, head, sel, out.stream());
   if (!s.ok()) return Fail(s);
