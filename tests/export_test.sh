@@ -213,6 +213,15 @@ check "ledgerctl verify of the imported log" "$ctl" verify --data imported
 [[ $(json head-a.json key_id) != $(json head-b.json key_id) ]] \
   && pass "the imported log signs with its own new log key" || fail "log key copied"
 refused "import into a directory that holds a log" "import.exists" "$ctl" import --data imported full.jsonl
+log_key=$(json head-a.json key_id)
+check "import --log-key-id of the original" "$ctl" import --data imported-2 --log-key-id "$log_key" full.jsonl
+refused "import --log-key-id of another log" "export.log_key" \
+  "$ctl" import --data i-other --log-key-id "$(json head-b.json key_id)" full.jsonl
+nothing_left "$work/i-other"
+check "verify --bundle --log-key-id of the original" \
+  "$ctl" verify --bundle hand/project.bundle.json --log-key-id "$log_key"
+refused "verify --bundle --log-key-id of another log" "export.log_key" \
+  "$ctl" verify --bundle hand/project.bundle.json --log-key-id "$(json head-b.json key_id)"
 
 # Refusals, each leaving nothing behind.
 sed '1000d' full.jsonl >gap.jsonl

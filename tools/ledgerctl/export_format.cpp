@@ -129,6 +129,12 @@ Value ToCloudEvent(const ledger::TreeHead& head, const crypto::PublicKey& log_ke
                              {"data", Value(std::move(data))}});
 }
 
+Status CheckTrustedLogKey(const std::string& trusted_key_id, const std::string& signed_by) {
+  if (trusted_key_id.empty() || trusted_key_id == signed_by) return Status::Ok();
+  return Status::Invalid("export.log_key", "the tree head is signed by log key " + signed_by +
+                                               ", not the trusted " + trusted_key_id);
+}
+
 bool IsTreeHeadEvent(const Value& event) {
   const std::string* type = StringMember(event, "type");
   return type && *type == kTreeHeadEventType;

@@ -68,6 +68,10 @@ struct ExportedHead {
 // one the reader trusts is the reader's decision (compare its key id).
 Result<ExportedHead> FromTreeHeadEvent(const ledger::Value& event);
 
+// When the reader named the log key it trusts (its hex key id, obtained out
+// of band), refuses ("export.log_key") an export signed by any other key.
+Status CheckTrustedLogKey(const std::string& trusted_key_id, const std::string& signed_by);
+
 // Whether a JSON Lines line is the tree head line.
 bool IsTreeHeadEvent(const ledger::Value& event);
 

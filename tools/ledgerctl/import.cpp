@@ -173,15 +173,18 @@ Status Rebuild(const std::string& dir, const std::vector<Line>& lines, const Exp
 
 int Import(const std::vector<std::string>& args) {
   po::options_description flags("flags");
-  std::string dir, input;
+  std::string dir, input, trusted_log_key;
   flags.add_options()("data,d", po::value(&dir)->required(),
                       "the data directory to create (absent or empty)")(
-      "input,i", po::value(&input)->required(), "a full JSON Lines export, - for stdin");
+      "input,i", po::value(&input)->required(), "a full JSON Lines export, - for stdin")(
+      "log-key-id", po::value(&trusted_log_key),
+      "the original log's key id you trust (hex); an export signed by another is refused");
   po::positional_options_description positional;
   positional.add("input", 1);
   po::variables_map vm;
   int exit;
-  if (!ParseFlags(args, "--data NEWDIR FILE", flags, &positional, &vm, &exit)) return exit;
+  if (!ParseFlags(args, "--data NEWDIR [--log-key-id HEX] FILE", flags, &positional, &vm, &exit))
+    return exit;
 
   const fs::path target = fs::absolute(dir).lexically_normal();
   std::error_code ec;
@@ -195,6 +198,9 @@ int Import(const std::vector<std::string>& args) {
   std::optional<ExportedHead> exported;
   if (Status s = ReadExport(*text, &lines, &exported); !s.ok()) return Fail(s);
   const ExportedHead& head = *exported;
+  if (Status s = CheckTrustedLogKey(trusted_log_key, head.log_key.key_id()); !s.ok()) {
+    return Fail(s);
+  }
 
   // Built beside the destination and renamed into place when complete, so a
   // refusal or a crash never leaves a half-imported log at NEWDIR.

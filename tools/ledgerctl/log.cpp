@@ -165,13 +165,14 @@ int Head(const std::vector<std::string>& args) {
 
 // verify --bundle FILE: an export bundle checked with nothing but itself
 // (export_format.h); prints what it checked.
-int VerifyBundleFile(const std::string& path) {
+int VerifyBundleFile(const std::string& path, const std::string& trusted_log_key) {
   auto text = ReadInput(path);
   if (!text.ok()) return Fail(text.status());
   auto bundle = ledger::ParseJson(*text, BundleLimits(text->size()));
   if (!bundle.ok()) return Fail(bundle.status());
   auto report = VerifyBundle(*bundle);
   if (!report.ok()) return Fail(report.status());
+  if (Status s = CheckTrustedLogKey(trusted_log_key, report->log_key_id); !s.ok()) return Fail(s);
   Value::Object out{{"events", static_cast<std::int64_t>(report->events)},
                     {"key_events", static_cast<std::int64_t>(report->key_events)},
                     {"keys", static_cast<std::int64_t>(report->keys)},
@@ -189,23 +190,26 @@ int VerifyBundleFile(const std::string& path) {
 
 int VerifyVerb(const std::vector<std::string>& args) {
   po::options_description flags("flags");
-  std::string dir, bundle;
+  std::string dir, bundle, trusted_log_key;
   unsigned threads = 0;
   flags.add_options()("data,d", po::value(&dir), "the ledger's data directory")(
-      "bundle", po::value(&bundle), "check an export bundle offline instead (no data directory)");
+      "bundle", po::value(&bundle), "check an export bundle offline instead (no data directory)")(
+      "log-key-id", po::value(&trusted_log_key),
+      "with --bundle: the log key id you trust (hex); a bundle signed by another is refused");
   flags.add_options()("threads", po::value(&threads)->default_value(0),
                       "signature-checking threads (0: one per core)")(
       "no-signatures", "trust the signatures; check everything else");
   po::variables_map vm;
   int exit;
-  if (!ParseFlags(args, "(--data DIR [--threads N] [--no-signatures] | --bundle FILE)", flags,
-                  nullptr, &vm, &exit)) {
+  if (!ParseFlags(args,
+                  "(--data DIR [--threads N] [--no-signatures] | --bundle FILE [--log-key-id HEX])",
+                  flags, nullptr, &vm, &exit)) {
     return exit;
   }
   if (vm.count("data") == vm.count("bundle")) {
     return Usage("verify", "give either --data or --bundle");
   }
-  if (vm.count("bundle")) return VerifyBundleFile(bundle);
+  if (vm.count("bundle")) return VerifyBundleFile(bundle, trusted_log_key);
   auto store = OpenStore(dir, true);
   if (!store.ok()) return Fail(store.status());
   Progress progress("verifying", (*store)->size());
