@@ -21,6 +21,9 @@ packages=(
   # docs/verification.md's by-hand steps and their test: jq, xxd, and the
   # independent Python verifier's Ed25519.
   jq xxd python3 python3-cryptography
+  # tools/sanitize.sh and tools/fuzz.sh build with clang, its sanitizer
+  # runtimes and libFuzzer (docs/reliability.md).
+  clang libclang-rt-14-dev
 )
 # The dashboard's packages come from the npm registry (api/dashboard). Node.js
 # from Debian unless a node and npm are already there (another packaging of

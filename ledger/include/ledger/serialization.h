@@ -21,10 +21,36 @@
 
 namespace pl::ledger {
 
+// Stored bytes may be corrupt, so decoding them is bounded: a corrupt length
+// or nesting fails as "store.decode" instead of allocating what the length
+// claims or recursing without end.
+namespace decode_bounds {
+// Values nest at most this deep in stored bytes (decisions are parsed with
+// far smaller JSON depth limits).
+inline constexpr unsigned kMaxValueDepth = 64;
+// Called with every length read while Decode runs on this thread: each
+// element of a string or container takes at least one input byte, so the
+// lengths read from n bytes add up to at most n. Throws beyond that.
+void ClaimElements(std::uint64_t count);
+// Held while a Value is loaded; throws beyond kMaxValueDepth.
+class ValueDepth {
+ public:
+  ValueDepth();
+  ~ValueDepth();
+  ValueDepth(const ValueDepth&) = delete;
+  ValueDepth& operator=(const ValueDepth&) = delete;
+};
+}  // namespace decode_bounds
+
 template <class Archive>
 void serialize(Archive& ar, Value& v, std::uint32_t const version) {
   if (version > 1) throw std::runtime_error("Value: unknown version");
-  ar(v.variant());
+  if constexpr (Archive::is_loading::value) {
+    decode_bounds::ValueDepth depth;
+    ar(v.variant());
+  } else {
+    ar(v.variant());
+  }
 }
 
 template <class Archive>
@@ -77,6 +103,16 @@ template <typename T>
 Result<T> Decode(ByteView bytes);
 
 }  // namespace pl::ledger
+
+namespace cereal {
+// Every length cereal reads (strings, vectors) passes the decode bound before
+// anything is allocated for it. More specialized than the portable binary
+// archive's own SizeTag serializer, which the output archive still uses.
+inline void serialize(PortableBinaryInputArchive& ar, SizeTag<size_type&>& tag) {
+  ar(tag.size);
+  pl::ledger::decode_bounds::ClaimElements(tag.size);
+}
+}  // namespace cereal
 
 CEREAL_CLASS_VERSION(pl::ledger::Value, 1)
 CEREAL_CLASS_VERSION(pl::ledger::Decision, 1)
