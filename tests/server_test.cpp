@@ -468,6 +468,63 @@ BOOST_AUTO_TEST_CASE(a_resumed_subscription_sees_every_event_exactly_once, *utf:
   BOOST_TEST(!extra->has_value());
 }
 
+BOOST_AUTO_TEST_CASE(a_batching_subscriber_gets_every_event_in_order_in_arrays,
+                     *utf::timeout(120)) {
+  Programme p;
+  constexpr int kLogged = 200, kLive = 40;
+  auto logged = p.Proposals(kLogged);
+  auto live = p.Proposals(kLive);
+  Ledgerd d(p.data(), {});
+  {
+    auto c = Connect(d);
+    for (const auto& decision : logged) {
+      auto r = c->Request(SubmitRequest(decision));
+      BOOST_REQUIRE(r.ok() && pl::api::ResultOf(*r).ok());
+    }
+  }
+  RawSocket raw(d.port());
+  BOOST_TEST(Rule(raw.Ask(R"({"id":1,"op":"subscribe","topic":"events","batch":"yes"})")) ==
+             "request.param");
+  BOOST_REQUIRE(raw.Ask(R"({"id":2,"op":"subscribe","topic":"events","from":0,"batch":true})")
+                    .find("ok")
+                    ->as_bool());
+  std::vector<std::int64_t> seen;
+  std::size_t arrays = 0, largest = 0;
+  auto take = [&](std::size_t until) {
+    while (seen.size() < until) {
+      const Value m = raw.Read();
+      std::vector<Value> pushes;
+      if (m.kind() == Value::Kind::kArray) {
+        ++arrays;
+        largest = std::max(largest, m.as_array().size());
+        pushes = m.as_array();
+      } else {
+        pushes.push_back(m);
+      }
+      for (const Value& push : pushes) {
+        BOOST_REQUIRE(push.find("op")->as_string() == "event");
+        seen.push_back(push.find("sequence")->as_int());
+      }
+    }
+  };
+  // The catch-up (genesis and the logged decisions) piles up behind the
+  // first write, so it comes mostly in arrays.
+  take(1 + kLogged);
+  BOOST_TEST(arrays > 0u);
+  // Live: one commit of kLive decisions.
+  auto c = Connect(d);
+  Value::Array batch;
+  for (const auto& decision : live) batch.push_back(pl::ledger::ToValue(decision));
+  auto r =
+      c->Request(Value(Value::Object{{"decisions", Value(std::move(batch))}, {"op", "submit"}}));
+  BOOST_REQUIRE(r.ok() && pl::api::ResultOf(*r).ok());
+  take(1 + kLogged + kLive);
+  BOOST_REQUIRE(seen.size() == static_cast<std::size_t>(1 + kLogged + kLive));
+  for (std::size_t i = 0; i < seen.size(); ++i) BOOST_TEST(seen[i] == static_cast<std::int64_t>(i));
+  BOOST_TEST(largest <= 256u);
+  BOOST_TEST_MESSAGE("batched pushes: " << arrays << " arrays, the largest of " << largest);
+}
+
 BOOST_AUTO_TEST_CASE(a_slow_subscriber_is_dropped_and_others_get_everything, *utf::timeout(120)) {
   Programme p;
   constexpr int kDecisions = 60;

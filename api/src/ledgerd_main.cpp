@@ -1,4 +1,6 @@
 // ledgerd: serves an open Programme over HTTP and WebSocket (docs/operations.md).
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -92,6 +94,12 @@ std::string DefaultStaticDir() {
 int main(int argc, char** argv) {
   // A reader gone away must not kill the server (sockets use MSG_NOSIGNAL; stdout does not).
   std::signal(SIGPIPE, SIG_IGN);
+  // Every connection holds a descriptor, and --max-connections may be in the
+  // thousands: take all the process may have (the hard limit).
+  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
   std::string config, data, listen, static_dir, log_level, audit_token_file;
   pl::api::ServerOptions server;
   pl::projections::ProgrammeOptions programme_options;

@@ -3,8 +3,11 @@
 // connections, paced query latency, and subscription fan-out latency.
 //
 // The load generator runs on the same machine as the server (steady_clock is
-// shared), one thread per synchronous client.
+// shared): one thread per synchronous client for submits and queries, and
+// the fan-out's subscribers asynchronous on one thread (thousands of them).
 #include "bench_api.h"
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +19,11 @@
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "api/client.h"
 #include "cli.h"
@@ -143,6 +151,136 @@ class FirstError {
 
 std::string Met(bool met) { return met ? "met" : "NOT met"; }
 
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+
+// One subscriber of the fan-out phase, asynchronous on a shared io_context
+// thread: subscribes to the events topic with batched pushes and records
+// each event's sequence and arrival time.
+class FanoutSubscriber : public std::enable_shared_from_this<FanoutSubscriber> {
+ public:
+  FanoutSubscriber(net::io_context& ioc, const tcp::endpoint& server, std::string host,
+                   std::string target, std::atomic<std::size_t>& ready)
+      : ws_(ioc),
+        server_(server),
+        host_(std::move(host)),
+        target_(std::move(target)),
+        ready_(ready) {}
+
+  void Start() {
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(ws_).async_connect(server_, [self = shared_from_this()](
+                                                            beast::error_code ec) {
+      if (ec) return self->Fail("connect", ec);
+      beast::get_lowest_layer(self->ws_).expires_never();
+      self->ws_.read_message_max(64 << 20);
+      self->ws_.async_handshake(self->host_, self->target_, [self](beast::error_code e) {
+        if (e) return self->Fail("handshake", e);
+        self->out_ = R"({"batch":true,"id":1,"op":"subscribe","topic":"events"})";
+        self->ws_.text(true);
+        self->ws_.async_write(net::buffer(self->out_), [self](beast::error_code w, std::size_t) {
+          if (w) return self->Fail("subscribe", w);
+          self->Read();
+        });
+      });
+    });
+  }
+
+  void Stop() {
+    stopping_ = true;
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  // What it saw; read once the io_context has stopped.
+  std::vector<std::pair<std::int64_t, Clock::time_point>> arrivals;
+  std::string failure;  // why the connection ended early, if it did
+
+ private:
+  void Read() {
+    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->Fail("read", ec);
+      const auto now = Clock::now();
+      const std::string_view text(static_cast<const char*>(self->buffer_.data().data()),
+                                  self->buffer_.size());
+      if (!self->subscribed_) {
+        if (text.find(R"("ok":true)") == std::string_view::npos) {
+          self->failure = "subscribe refused: " + std::string(text.substr(0, 200));
+          return;
+        }
+        self->subscribed_ = true;
+        ++self->ready_;
+      } else {
+        self->Record(text, now);
+      }
+      self->buffer_.consume(self->buffer_.size());
+      self->Read();
+    });
+  }
+
+  // A push, or an array of them. Each event push starts with
+  // {"op":"event","subscription":"sN","sequence":N (docs/api.md).
+  void Record(std::string_view text, Clock::time_point now) {
+    static constexpr std::string_view kHead = R"({"op":"event","subscription":")";
+    static constexpr std::string_view kSequence = R"(","sequence":)";
+    for (auto at = text.find(kHead); at != std::string_view::npos; at = text.find(kHead, at)) {
+      at = text.find(kSequence, at + kHead.size());
+      if (at == std::string_view::npos) return;
+      at += kSequence.size();
+      std::int64_t sequence = 0;
+      while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+        sequence = sequence * 10 + (text[at++] - '0');
+      }
+      arrivals.emplace_back(sequence, now);
+    }
+  }
+
+  void Fail(const char* what, beast::error_code ec) {
+    if (!stopping_) failure = std::string(what) + ": " + ec.message();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  const tcp::endpoint server_;
+  const std::string host_, target_;
+  std::atomic<std::size_t>& ready_;
+  beast::flat_buffer buffer_;
+  std::string out_;
+  bool subscribed_ = false;
+  bool stopping_ = false;
+};
+
+// ws://host:port/path of a plain ledgerd, resolved.
+Status ResolveUrl(const std::string& url, tcp::endpoint* server, std::string* host,
+                  std::string* target) {
+  constexpr std::string_view kScheme = "ws://";
+  const std::size_t slash = url.find('/', kScheme.size());
+  const std::size_t colon = url.rfind(':', slash);
+  if (url.rfind(kScheme, 0) != 0 || slash == std::string::npos || colon < kScheme.size()) {
+    return Status::Invalid("bench.url", "the fan-out needs a ws://host:port/path URL, not " + url);
+  }
+  *host = url.substr(kScheme.size(), colon - kScheme.size());
+  *target = url.substr(slash);
+  net::io_context ioc;
+  tcp::resolver resolver(ioc);
+  beast::error_code ec;
+  const auto found = resolver.resolve(*host, url.substr(colon + 1, slash - colon - 1), ec);
+  if (ec || found.empty()) return Status::Invalid("bench.url", "cannot resolve " + url);
+  *server = found.begin()->endpoint();
+  return Status::Ok();
+}
+
+// Thousands of subscribers need as many descriptors: the soft limit goes up
+// to the hard one.
+void RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 bool IsApiSuite(const std::vector<std::string>& args) {
@@ -156,7 +294,7 @@ bool IsApiSuite(const std::vector<std::string>& args) {
 int BenchApi(const std::vector<std::string>& args) {
   po::options_description flags("flags");
   std::string url = kDefaultUrl, keys;
-  std::size_t clients = 50, decisions = 5000, subscribers = 200, rate = 500;
+  std::size_t clients = 50, decisions = 5000, subscribers = 2000, submitters = 8, rate = 500;
   double seconds = 10;
   flags.add_options()("suite", po::value<std::string>(), "api")(
       "url", po::value(&url)->default_value(kDefaultUrl), "the running ledgerd (ws://)")(
@@ -164,24 +302,26 @@ int BenchApi(const std::vector<std::string>& args) {
       "the officers' keys written by ledgerctl demo --keys-out (with officers.json)")(
       "clients", po::value(&clients)->default_value(50), "concurrent submitting connections")(
       "decisions", po::value(&decisions)->default_value(5000), "decisions submitted")(
-      "subscribers", po::value(&subscribers)->default_value(200),
-      "WebSocket clients subscribed to events in the fan-out phase (the 2,000-subscriber "
-      "figure: --subscribers 2000)")("rate", po::value(&rate)->default_value(500),
-                                     "events/s submitted during the fan-out phase")(
+      "subscribers", po::value(&subscribers)->default_value(2000),
+      "WebSocket clients subscribed to events in the fan-out phase")(
+      "submitters", po::value(&submitters)->default_value(8),
+      "connections submitting the fan-out's events (each waits for its answer)")(
+      "rate", po::value(&rate)->default_value(500), "events/s submitted during the fan-out phase")(
       "seconds", po::value(&seconds)->default_value(10),
       "duration of the query and fan-out phases");
   po::variables_map vm;
   int exit;
   if (!ParseFlags(args,
                   "--suite api --keys DIR [--url URL] [--clients N] [--decisions N] "
-                  "[--subscribers N] [--rate R] [--seconds S]",
+                  "[--subscribers N] [--submitters N] [--rate R] [--seconds S]",
                   flags, nullptr, &vm, &exit)) {
     return exit;
   }
-  if (clients == 0 || decisions == 0 || subscribers == 0 || rate == 0 || seconds <= 0) {
+  if (clients == 0 || decisions == 0 || subscribers == 0 || submitters == 0 || rate == 0 ||
+      seconds <= 0) {
     return Usage("bench",
-                 "--clients, --decisions, --subscribers, --rate and --seconds must be "
-                 "positive");
+                 "--clients, --decisions, --subscribers, --submitters, --rate and --seconds must "
+                 "be positive");
   }
   auto key = SecretaryGeneralKey(keys);
   if (!key.ok()) return Fail(key.status());
@@ -279,81 +419,97 @@ int BenchApi(const std::vector<std::string>& args) {
     std::sort(query_ms.begin(), query_ms.end());
   }
 
-  // 4. Fan-out: subscribers on the events topic (live) while one client
-  // submits at --rate.
+  // 4. Fan-out: --subscribers asynchronous subscribers on the events topic
+  // (batched pushes), while --submitters connections submit at --rate in all.
   const std::size_t events =
       std::max<std::size_t>(1, static_cast<std::size_t>(static_cast<double>(rate) * seconds));
   std::vector<Value> live;
   live.reserve(events);
   for (std::size_t i = 0; i < events; ++i) live.push_back(Proposal(tag + "f", i, *key));
   std::vector<double> delivery_ms;
-  std::size_t dropped = 0, missing = 0, submitted = 0;
+  std::size_t dropped = 0, missing = 0;
+  std::atomic<std::size_t> submitted{0};
   double submit_seconds = 0;
+  std::string first_drop;
   {
-    auto connections = ConnectAll(url, subscribers);
-    if (!connections.ok()) return Fail(connections.status());
-    for (auto& c : *connections) {
-      auto started = c->Request(Value(Value::Object{{"op", "subscribe"}, {"topic", "events"}}));
-      if (!started.ok()) return Fail(started.status());
-      if (auto result = api::ResultOf(*started); !result.ok()) return Fail(result.status());
-    }
-    auto submitter = api::Client::Connect(url);
-    if (!submitter.ok()) return Fail(submitter.status());
-
-    std::atomic<bool> stop{false};
-    std::vector<std::vector<std::pair<std::int64_t, Clock::time_point>>> arrivals(subscribers);
-    std::vector<char> closed(subscribers, 0);
-    std::vector<std::thread> threads;
+    RaiseDescriptorLimit();
+    tcp::endpoint server;
+    std::string host, target;
+    if (Status s = ResolveUrl(url, &server, &host, &target); !s.ok()) return Fail(s);
+    net::io_context ioc;
+    auto work = net::make_work_guard(ioc);
+    std::atomic<std::size_t> ready{0};
+    std::vector<std::shared_ptr<FanoutSubscriber>> subs;
     for (std::size_t k = 0; k < subscribers; ++k) {
-      threads.emplace_back([&, k, c = (*connections)[k].get()] {
-        auto& mine = arrivals[k];
-        mine.reserve(events);
-        while (!stop) {
-          auto message = c->Next(std::chrono::milliseconds(100));
-          const auto now = Clock::now();
-          if (!message.ok()) {
-            closed[k] = 1;
-            return;
-          }
-          if (!*message) continue;
-          const Value* op = (*message)->find("op");
-          const Value* sequence = (*message)->find("sequence");
-          if (op && op->kind() == Value::Kind::kString && op->as_string() == "event" && sequence &&
-              sequence->kind() == Value::Kind::kInt) {
-            mine.emplace_back(sequence->as_int(), now);
-          }
-        }
+      subs.push_back(std::make_shared<FanoutSubscriber>(ioc, server, host, target, ready));
+      subs.back()->Start();
+    }
+    std::thread io([&] { ioc.run(); });
+    auto stop_subscribers = [&] {
+      net::post(ioc, [&] {
+        for (auto& sub : subs) sub->Stop();
       });
+      work.reset();
+      io.join();
+    };
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (ready < subscribers && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (ready < subscribers) {
+      stop_subscribers();
+      for (auto& sub : subs) {
+        if (!sub->failure.empty()) return Fail(Status::IoError("bench.fanout", sub->failure));
+      }
+      return Fail(Status::IoError("bench.fanout", "only " + std::to_string(ready.load()) + " of " +
+                                                      std::to_string(subscribers) +
+                                                      " subscribers subscribed within 60 s"));
     }
 
+    auto connections = ConnectAll(url, submitters);
+    if (!connections.ok()) {
+      stop_subscribers();
+      return Fail(connections.status());
+    }
+    std::mutex mutex;
     std::unordered_map<std::int64_t, Clock::time_point> acks;
-    Status failure;
+    FirstError error;
+    std::atomic<std::size_t> next{0};
     const auto interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(1.0 / static_cast<double>(rate)));
     const auto start = Clock::now();
-    auto at = start;
-    for (std::size_t i = 0; i < events; ++i, at += interval) {
-      std::this_thread::sleep_until(at);
-      auto sequence = SubmittedSequence((*submitter)->Request(live[i]));
-      const auto acked = Clock::now();
-      if (!sequence.ok()) {
-        failure = sequence.status();
-        break;
-      }
-      acks.emplace(*sequence, acked);
-      ++submitted;
+    std::vector<std::thread> threads;
+    for (auto& client : *connections) {
+      threads.emplace_back([&, c = client.get()] {
+        for (std::size_t i; (i = next++) < events;) {
+          std::this_thread::sleep_until(start + interval * static_cast<long>(i));
+          auto sequence = SubmittedSequence(c->Request(live[i]));
+          const auto acked = Clock::now();
+          if (!sequence.ok()) {
+            error.Set(sequence.status());
+            next = events;
+            return;
+          }
+          ++submitted;
+          std::lock_guard lock(mutex);
+          acks.emplace(*sequence, acked);
+        }
+      });
     }
+    for (auto& th : threads) th.join();
     submit_seconds = Seconds(start);
     // Time for the last events to arrive.
     std::this_thread::sleep_for(std::chrono::seconds(2));
-    stop = true;
-    for (auto& th : threads) th.join();
-    if (!failure.ok()) return Fail(failure);
+    stop_subscribers();
+    if (Status s = error.Get(); !s.ok()) return Fail(s);
 
-    for (std::size_t k = 0; k < subscribers; ++k) {
-      if (closed[k]) ++dropped;
+    for (const auto& sub : subs) {
+      if (!sub->failure.empty()) {
+        ++dropped;
+        if (first_drop.empty()) first_drop = sub->failure;
+      }
       std::size_t seen = 0;
-      for (const auto& [sequence, arrived] : arrivals[k]) {
+      for (const auto& [sequence, arrived] : sub->arrivals) {
         auto ack = acks.find(sequence);
         if (ack == acks.end()) continue;  // someone else's event
         ++seen;
@@ -383,12 +539,13 @@ int BenchApi(const std::vector<std::string>& args) {
   std::cout << "fan-out delivery:         " << std::setprecision(1) << "p50 "
             << Percentile(delivery_ms, 0.5) << " ms, p99 " << delivery_p99 << " ms, max "
             << (delivery_ms.empty() ? 0 : delivery_ms.back()) << " ms (" << subscribers
-            << " subscribers, " << submitted << " events at " << std::setprecision(0)
-            << static_cast<double>(submitted) / submit_seconds << "/s of " << rate << "/s asked; "
-            << delivery_ms.size() << " deliveries; target p99 < 200 ms: " << Met(delivery_p99 < 200)
-            << ")\n";
+            << " subscribers, " << submitted.load() << " events at " << std::setprecision(0)
+            << static_cast<double>(submitted.load()) / submit_seconds << "/s of " << rate
+            << "/s asked; " << delivery_ms.size()
+            << " deliveries; target p99 < 200 ms: " << Met(delivery_p99 < 200) << ")\n";
   std::cout << "subscribers dropped:      " << dropped << " of " << subscribers << ", " << missing
-            << " deliveries missing (target none: " << Met(dropped == 0 && missing == 0) << ")\n";
+            << " deliveries missing (target none: " << Met(dropped == 0 && missing == 0) << ")"
+            << (first_drop.empty() ? "" : "; first: " + first_drop) << "\n";
   return kOk;
 }
 
