@@ -6,9 +6,11 @@
 //  - subscribers (1,000 by default) on one Asio thread, not a thread each:
 //    most follow the events topic and check every sequence number arrives
 //    once and in order, the rest follow summary and projects;
-//  - slow readers: many subscriptions, a tiny receive buffer, one message
-//    read every half second: ledgerd drops them (1008 session.too_slow),
-//    which is deliberate and counted apart; they come back a second later;
+//  - slow readers: many subscriptions and a tiny receive buffer; they stop
+//    reading for 15 s of every 20, so ledgerd drops them (1008
+//    session.too_slow: deliberate, counted apart); then they read what is
+//    left (the close comes after whatever the kernel still held) and come
+//    back a second later;
 //  - reconnecting clients: follow events for a few seconds, close, and
 //    resume from the next sequence number; nothing may be missed or repeated.
 #include "bench_soak.h"
@@ -133,6 +135,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
         rng_(std::hash<const void*>()(this)) {}
 
   void Start() {
+    cycle_start_ = Clock::now();
     ws_.emplace(ioc_);
     buffer_.clear();
     answered_ = 0;
@@ -224,11 +227,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     buffer_.consume(buffer_.size());
     if (role_ == Role::kSlowReader) {
-      timer_.expires_after(std::chrono::milliseconds(500));
-      timer_.async_wait([self = shared_from_this()](beast::error_code e) {
-        if (!e && self->open_) self->Read();
-      });
-      return;
+      const auto in_cycle = (Clock::now() - cycle_start_) % std::chrono::seconds(20);
+      if (in_cycle < std::chrono::seconds(15)) {
+        timer_.expires_after(std::chrono::seconds(15) - in_cycle);
+        timer_.async_wait([self = shared_from_this()](beast::error_code e) {
+          if (!e && self->open_) self->Read();
+        });
+        return;
+      }
     }
     Read();
   }
@@ -293,6 +299,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::optional<std::uint64_t> next_;  // the next events sequence expected
   bool open_ = false;
   bool leaving_ = false;
+  Clock::time_point cycle_start_;  // a slow reader's stall-and-drain cycle
 };
 
 // Runs `each` `per_second` times a second (spread over the call) until `until`.
@@ -343,7 +350,7 @@ int BenchSoak(const std::vector<std::string>& args) {
       "subscribers", po::value(&subscribers)->default_value(1000),
       "subscribed clients (7 in 10 on events, the rest on summary and projects)")(
       "slow", po::value(&slow)->default_value(4),
-      "slow readers (20 events subscriptions each, read one message every 0.5 s)")(
+      "slow readers (20 events subscriptions each; stop reading 15 s of every 20)")(
       "reconnecting", po::value(&reconnecting)->default_value(20),
       "clients that follow events, leave after 1-4 s and resume")(
       "threads", po::value(&threads)->default_value(2), "submitting and querying threads, each");
@@ -515,7 +522,10 @@ int BenchSoak(const std::vector<std::string>& args) {
   };
   const double growth = percent(base->rss_kib, peak);
   const double anon_growth = percent(base->anon_kib, peak_anon);
-  const bool memory_ok = growth < 10.0;
+  // The limit is on ledgerd's own memory (anonymous pages: heap, stacks,
+  // queues). Its mapped-file pages are the LMDB log it reads and appends to:
+  // they grow with the log, are shared page cache, and are shown apart.
+  const bool memory_ok = anon_growth < 10.0;
   const bool fds_ok = end.fds <= first.fds;
   const double elapsed = SecondsSince(start);
 
@@ -539,9 +549,11 @@ int BenchSoak(const std::vector<std::string>& args) {
   std::cout << "resident memory:           start " << first.rss_kib << " KiB, after warm-up "
             << base->rss_kib << " KiB (at " << base->at << " s), peak after " << peak
             << " KiB, end " << samples.back().rss_kib << " KiB\n";
-  std::cout << "resident growth after warm-up: " << growth
-            << "% (limit 10%: " << (memory_ok ? "met" : "NOT met") << "); heap alone "
-            << anon_growth << "% (" << base->anon_kib << " -> peak " << peak_anon << " KiB)\n";
+  std::cout << "resident growth after warm-up: " << growth << "% in all (mapped log pages "
+            << base->file_kib << " -> " << samples.back().file_kib << " KiB, as the log grew by "
+            << tally.submitted.load() << " events); ledgerd's own memory " << anon_growth << "% ("
+            << base->anon_kib << " -> peak " << peak_anon
+            << " KiB; limit 10%: " << (memory_ok ? "met" : "NOT met") << ")\n";
   std::cout << "open descriptors:          start " << first.fds << ", peak " << fds_peak << ", end "
             << end.fds << " (" << (fds_ok ? "no leak" : "LEAK") << ")" << std::endl;
   return tally.errors.load() == 0 && memory_ok && fds_ok ? kOk : 1;

@@ -11,7 +11,8 @@ namespace pl::ctl {
 // Whether args (bench's, args[0] the verb) ask for --suite soak.
 bool IsSoakSuite(const std::vector<std::string>& args);
 // The soak suite; parses its own flags from args. Exit 0 only when there
-// were no errors, resident memory grew under 10% after the warm-up, and no
+// were no errors, ledgerd's own resident memory (anonymous pages; the mapped
+// log is reported apart) grew under 10% after the warm-up, and no
 // descriptor was left open.
 int BenchSoak(const std::vector<std::string>& args);
 
