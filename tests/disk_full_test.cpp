@@ -102,6 +102,7 @@ BOOST_AUTO_TEST_CASE(a_full_disk_refuses_decisions_and_loses_nothing) {
     std::cout << "skipped: cannot mount a tmpfs for the data directory (" << disk->why
               << "; needs root or CAP_SYS_ADMIN)" << std::endl;
     disk.reset();
+    fs::remove_all(dir.path());  // exit() skips the destructors
     std::exit(77);
   }
   const std::string data = disk->path + "/data", filler = disk->path + "/filler";
