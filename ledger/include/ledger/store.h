@@ -19,7 +19,8 @@
 //                cosignature line on the checkpoint of that size (ledger/note.h)
 //
 // Nothing in the Store rewrites or deletes an event: Append only appends, and
-// the only other write, PutCheckpoint, stores derived state beside the log.
+// the only other writes, PutCheckpoint and PutCosignature, store derived state
+// and witnesses' cosignatures beside the log.
 //
 // Thread-safety: one thread writes (Append, PutCheckpoint) at a time (the
 // caller's single writer); any number of threads may read concurrently with it. A reader sees
