@@ -32,7 +32,8 @@ SignedDecision MakeDecision(const std::string& id, const std::string& note = "")
 
 std::vector<SignedDecision> MakeBatch(std::size_t from, std::size_t n) {
   std::vector<SignedDecision> out;
-  for (std::size_t i = from; i < from + n; ++i) out.push_back(MakeDecision("d-" + std::to_string(i)));
+  for (std::size_t i = from; i < from + n; ++i)
+    out.push_back(MakeDecision("d-" + std::to_string(i)));
   return out;
 }
 
@@ -92,10 +93,13 @@ BOOST_AUTO_TEST_CASE(append_read_and_reopen) {
   BOOST_TEST(r->decisions[0].sequence == 8u);
 
   std::vector<std::uint64_t> seen;
-  BOOST_TEST(store->Scan(2, 6, [&](const Envelope& env) {
-    seen.push_back(env.sequence);
-    return true;
-  }).ok());
+  BOOST_TEST(store
+                 ->Scan(2, 6,
+                        [&](const Envelope& env) {
+                          seen.push_back(env.sequence);
+                          return true;
+                        })
+                 .ok());
   BOOST_TEST(seen == (std::vector<std::uint64_t>{2, 3, 4, 5}));
 }
 
@@ -201,7 +205,7 @@ BOOST_AUTO_TEST_CASE(opening_refuses_what_it_cannot_serve) {
   }
   auto other = Store::Open(dir.str("other"));
   BOOST_REQUIRE(!other.ok());
-  BOOST_TEST(other.status().rule() == "store.io");
+  BOOST_TEST(other.status().rule() == "store.format");
   // The log key must be private to the ledger's user.
   namespace fs = std::filesystem;
   const fs::perms mode = fs::status(dir.str("a/log-key.pem")).permissions() & fs::perms::all;

@@ -484,8 +484,9 @@ Result<BundleReport> VerifyBundle(const Value& bundle) {
     const std::string* value = StringMember(d.payload, field);
     return value && *value == id;
   };
-  for (const auto& [id, k] : keys) {
-    const std::string hex = ToHex(id);
+  for (const auto& entry : keys) {
+    const auto& k = entry.second;  // not a structured binding: the lambdas below capture it
+    const std::string hex = ToHex(entry.first);
     Status s = evidence(hex, k.registered_seq, "registered it", [&](const ledger::Decision& d) {
       const Value* reg = FindRegistration(d.payload, hex, k.public_key_text);
       // A rotation's new key belongs to the old key's officer, who is not named.

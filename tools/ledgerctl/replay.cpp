@@ -192,8 +192,8 @@ int DiffVerb(const std::vector<std::string>& args) {
             << std::setw(9) << "removed" << std::setw(9) << "changed"
             << "\n";
   if (const Value* counts = diff.find("counts"); counts && counts->is_object()) {
-    for (const auto& [name, c] : counts->as_object()) {
-      auto n = [&](const char* k) {
+    for (const auto& [name, collection] : counts->as_object()) {
+      auto n = [&c = collection](const char* k) {
         const Value* v = c.find(k);
         return v && v->kind() == Value::Kind::kInt ? v->as_int() : 0;
       };

@@ -1,6 +1,8 @@
 // cereal serialization of the ledger's types, and the stored form of an
 // envelope (cereal portable binary). Every type carries a cereal class
-// version; a loader refuses versions newer than it knows.
+// version; a loader refuses any version but the one it writes (a stored
+// record is read back only as it was written, so a changed version byte is
+// corruption, caught as such).
 //
 // Include only where stored bytes are read or written (the store,
 // projection checkpoints): cereal stays out of the other headers.
@@ -44,7 +46,7 @@ class ValueDepth {
 
 template <class Archive>
 void serialize(Archive& ar, Value& v, std::uint32_t const version) {
-  if (version > 1) throw std::runtime_error("Value: unknown version");
+  if (version != 1) throw std::runtime_error("Value: unknown version");
   if constexpr (Archive::is_loading::value) {
     decode_bounds::ValueDepth depth;
     ar(v.variant());
@@ -55,31 +57,31 @@ void serialize(Archive& ar, Value& v, std::uint32_t const version) {
 
 template <class Archive>
 void serialize(Archive& ar, Decision& d, std::uint32_t const version) {
-  if (version > 1) throw std::runtime_error("Decision: unknown version");
+  if (version != 1) throw std::runtime_error("Decision: unknown version");
   ar(d.id, d.type, d.body, d.issued_at, d.payload);
 }
 
 template <class Archive>
 void serialize(Archive& ar, DecisionSignature& s, std::uint32_t const version) {
-  if (version > 1) throw std::runtime_error("DecisionSignature: unknown version");
+  if (version != 1) throw std::runtime_error("DecisionSignature: unknown version");
   ar(s.key_id, s.signature);
 }
 
 template <class Archive>
 void serialize(Archive& ar, SignedDecision& d, std::uint32_t const version) {
-  if (version > 1) throw std::runtime_error("SignedDecision: unknown version");
+  if (version != 1) throw std::runtime_error("SignedDecision: unknown version");
   ar(d.decision, d.signatures);
 }
 
 template <class Archive>
 void serialize(Archive& ar, Envelope& e, std::uint32_t const version) {
-  if (version > 1) throw std::runtime_error("Envelope: unknown version");
+  if (version != 1) throw std::runtime_error("Envelope: unknown version");
   ar(e.sequence, e.recorded_at, e.decision, e.leaf_hash);
 }
 
 template <class Archive>
 void serialize(Archive& ar, TreeHead& h, std::uint32_t const version) {
-  if (version > 1) throw std::runtime_error("TreeHead: unknown version");
+  if (version != 1) throw std::runtime_error("TreeHead: unknown version");
   ar(h.size, h.root, h.timestamp, h.key_id, h.signature);
 }
 
@@ -111,6 +113,14 @@ namespace cereal {
 inline void serialize(PortableBinaryInputArchive& ar, SizeTag<size_type&>& tag) {
   ar(tag.size);
   pl::ledger::decode_bounds::ClaimElements(tag.size);
+}
+// A stored bool is the byte 0 or 1; any other byte is corruption (read into
+// a bool it would be undefined, and a changed byte could pass unnoticed).
+inline void CEREAL_LOAD_FUNCTION_NAME(PortableBinaryInputArchive& ar, bool& value) {
+  std::uint8_t byte = 0;
+  ar(byte);
+  if (byte > 1) throw std::runtime_error("a stored bool holds " + std::to_string(byte));
+  value = byte == 1;
 }
 }  // namespace cereal
 
