@@ -31,7 +31,8 @@ namespace {
 
 const std::string kCtl = LEDGERCTL_PATH;
 const std::string kLedgerd = LEDGERD_PATH;
-const std::string kVerifyNote = std::string("python3 ") + VERIFY_NOTE_PATH;
+// Debian's python3 with python3-cryptography (tools/setup.sh).
+const std::string kVerifyNote = std::string("/usr/bin/python3 ") + VERIFY_NOTE_PATH;
 
 // The log's vkey, the witness's vkey, and the checkpoint note with both signatures.
 const std::string kPinnedVector =
@@ -403,7 +404,7 @@ BOOST_AUTO_TEST_CASE(ledgerd_refuses_bad_cosignatures) {
   const std::string line = ledger::Cosign(body2, "w1.example/a", w1, 1700000001).Line();
   std::ofstream(dir.str("line")) << line;
   Outcome o =
-      Run("python3 -c \"import sys, urllib.request; "
+      Run("/usr/bin/python3 -c \"import sys, urllib.request; "
           "print(urllib.request.urlopen(urllib.request.Request(sys.argv[1], "
           "data=open(sys.argv[2], 'rb').read(), method='POST')).read().decode())\" " +
           server.http("/cosignature?size=2") + " " + dir.str("line"));
