@@ -193,9 +193,13 @@ std::optional<Seq> LastSequence(const ProgrammeState& s, const std::string& subj
 
 Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> batch,
                                        bool all_or_nothing, std::optional<Timestamp> recorded_at,
-                                       std::span<const std::optional<Expectation>> expectations) {
+                                       std::span<const std::optional<Expectation>> expectations,
+                                       std::span<const bool> signatures_verified) {
   if (!expectations.empty() && expectations.size() != batch.size()) {
     return Status::Invalid("submit.expect", "one expectation (or none) per decision");
+  }
+  if (!signatures_verified.empty() && signatures_verified.size() != batch.size()) {
+    return Status::Invalid("submit.verified", "one signature flag (or none) per decision");
   }
   Impl& m = *impl_;
   std::lock_guard writer(m.writer_mutex);
@@ -279,6 +283,7 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
     }
     const ledger::Envelope envelope{base + accepted.size(), now, d, {}};
     Applied applied;
+    apply.signatures_verified = !signatures_verified.empty() && signatures_verified[i];
     if (Status s = Apply(&state, envelope, apply, &applied); !s.ok()) {
       out.status = s;
       refused_any = true;

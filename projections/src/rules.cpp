@@ -91,7 +91,7 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
   if (Status st = f.Finish(); !st.ok()) return st;
   const ledger::SignedDecision& sd = e.decision;
   // 4. Signatures.
-  if (Status st = CheckSignatures(sd, options.verify_signatures,
+  if (Status st = CheckSignatures(sd, options.verify_signatures && !options.signatures_verified,
                                   [this](const crypto::Hash& id) { return FindPublicKey(s, id); });
       !st.ok()) {
     return st;

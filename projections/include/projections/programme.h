@@ -72,10 +72,14 @@ class Programme {
   // own refusal or "batch.refused"). recorded_at, when given, stamps the new
   // events (historical imports); otherwise the clock does.
   // expectations, when not empty, holds one optional Expectation per decision.
+  // signatures_verified, when not empty, holds one flag per decision: true
+  // when its signatures were verified before Submit (ApplyOptions::
+  // signatures_verified; every other rule still runs), false to verify here.
   Result<SubmitResult> Submit(std::span<const ledger::SignedDecision> batch,
                               bool all_or_nothing = false,
                               std::optional<Timestamp> recorded_at = std::nullopt,
-                              std::span<const std::optional<Expectation>> expectations = {});
+                              std::span<const std::optional<Expectation>> expectations = {},
+                              std::span<const bool> signatures_verified = {});
 
   // Runs fn with the current state under a shared lock. Keep fn short.
   void WithState(const std::function<void(const ProgrammeState&)>& fn) const;

@@ -21,6 +21,12 @@ struct ApplyOptions {
   // Check every signature (step 4). A replay that trusts the signed tree
   // head may skip the cryptography; every other rule still runs.
   bool verify_signatures = true;
+  // This event's signatures were already verified against the public keys
+  // their key ids name (ledger::VerifySignatures, before the writer). A key
+  // id is the SHA-256 of its public key, so that binding never changes: only
+  // the cryptographic check is skipped; the keys must still be registered,
+  // active and an officer's of the deciding body, and the policy still runs.
+  bool signatures_verified = false;
   // Finds a decision id among the events before this one (for resolutions
   // that adopt earlier decisions). Without it, such references are refused.
   std::function<std::optional<Seq>(std::string_view decision_id)> find_decision;
