@@ -24,6 +24,9 @@ packages=(
   # tools/sanitize.sh and tools/fuzz.sh build with clang, its sanitizer
   # runtimes and libFuzzer (docs/reliability.md).
   clang libclang-rt-14-dev
+  # ledgerctl bench --suite storage runs a private PostgreSQL server (Debian's
+  # binaries in /usr/lib/postgresql/15/bin) and SQLite beside the log's store.
+  postgresql-15 libpq-dev libsqlite3-dev
 )
 # The dashboard's packages come from the npm registry (api/dashboard). Node.js
 # from Debian unless a node and npm are already there (another packaging of

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "bench_api.h"
+#include "bench_full.h"
 #include "bench_soak.h"
+#include "bench_storage.h"
 #include "cli.h"
 #include "projections/programme.h"
 #include "projections/rules.h"
@@ -40,8 +42,6 @@ double SingleCoreVerifyRate(double seconds) {
   return static_cast<double>(n) / Seconds(t);
 }
 
-namespace {
-
 // A decision whose signed JSON form is about `bytes` long.
 ledger::SignedDecision MakeDecision(std::size_t i, std::size_t bytes,
                                     const crypto::PrivateKey& key) {
@@ -57,6 +57,8 @@ ledger::SignedDecision MakeDecision(std::size_t i, std::size_t bytes,
   ledger::Sign(&d, key);
   return d;
 }
+
+namespace {
 
 // Verifies every decision's signatures, split across `threads` threads.
 bool VerifyAll(std::span<const ledger::SignedDecision> batch, const ledger::KeyLookup& keys,
@@ -88,19 +90,25 @@ std::uint64_t ResidentBytes() {
 // Heap bytes in use: what the projections themselves hold.
 std::uint64_t HeapBytes() { return mallinfo2().uordblks; }
 
+}  // namespace
+
 // The programme suite over an existing log (e.g. a 1,000,000-event demo):
 // rebuild, re-verification, start-up from a checkpoint, as-of queries.
-int BenchProgramme(const std::string& dir, double seconds) {
+int BenchProgramme(const std::string& dir, double seconds, ProgrammeFigures* figures) {
+  ProgrammeFigures unused;
+  ProgrammeFigures& f = figures ? *figures : unused;
   std::cout << std::fixed << std::setprecision(0);
   const double verify_rate = SingleCoreVerifyRate(seconds);
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::cout << "ed25519 verify (1 core):          " << verify_rate << " /s\n";
+  f.verify_rate = verify_rate;
 
   std::uint64_t events = 0;
   {
     auto store = OpenStore(dir, true);
     if (!store.ok()) return Fail(store.status());
     events = (*store)->size();
+    f.events = events;
     std::cout << "log:                              " << events << " events\n";
     // 1. Rebuild of every projection, trusting the signed tree head.
     const std::uint64_t heap_before = HeapBytes();
@@ -122,6 +130,10 @@ int BenchProgramme(const std::string& dir, double seconds) {
     const double rebuild = Seconds(t);
     const std::uint64_t rss_after = ResidentBytes();
     const std::uint64_t heap_after = HeapBytes();
+    f.rebuild_rate = static_cast<double>(events) / rebuild;
+    f.projections_mib =
+        static_cast<double>(heap_after - std::min(heap_after, heap_before)) / (1 << 20);
+    f.resident_mib = static_cast<double>(rss_after) / (1 << 20);
     std::cout << "rebuild (trusting the tree head): " << static_cast<double>(events) / rebuild
               << " events/s (" << std::setprecision(2) << rebuild << " s)\n"
               << std::setprecision(0);
@@ -136,6 +148,9 @@ int BenchProgramme(const std::string& dir, double seconds) {
     if (!report.ok()) return Fail(report.status());
     const double verify = Seconds(t);
     const double sig_rate = static_cast<double>(report->signatures) / verify;
+    f.reverify_rate = static_cast<double>(events) / verify;
+    f.reverify_signature_rate = sig_rate;
+    f.reverify_ratio = sig_rate / (cores * verify_rate);
     std::cout << "full re-verification:             " << static_cast<double>(events) / verify
               << " events/s, " << sig_rate << " signatures/s on " << cores << " cores; ratio to "
               << cores << " x 1-core verify: " << std::setprecision(2)
@@ -150,6 +165,7 @@ int BenchProgramme(const std::string& dir, double seconds) {
   auto t = Clock::now();
   auto programme = projections::Programme::Open(dir, {});
   if (!programme.ok()) return Fail(programme.status());
+  f.startup_ms = Seconds(t) * 1000;
   std::cout << "start-up from a fresh checkpoint: " << Seconds(t) * 1000 << " ms\n";
   // 4. As-of queries at points spread over the log.
   std::vector<double> ms;
@@ -161,14 +177,19 @@ int BenchProgramme(const std::string& dir, double seconds) {
     ms.push_back(Seconds(t) * 1000);
   }
   std::sort(ms.begin(), ms.end());
+  f.as_of_median_ms = ms[ms.size() / 2];
+  f.as_of_max_ms = ms.back();
   std::cout << "as-of query (20 points):          median " << ms[ms.size() / 2] << " ms, max "
             << ms.back() << " ms\n";
   return kOk;
 }
 
+namespace {
+
 int Bench(const std::vector<std::string>& args) {
-  if (IsApiSuite(args)) return BenchApi(args);    // its own flags (bench_api.cpp)
-  if (IsSoakSuite(args)) return BenchSoak(args);  // its own flags (bench_soak.cpp)
+  if (IsApiSuite(args)) return BenchApi(args);              // its own flags (bench_api.cpp)
+  if (IsSoakSuite(args)) return BenchSoak(args);            // its own flags (bench_soak.cpp)
+  if (IsSuite(args, "storage")) return BenchStorage(args);  // bench_storage.cpp
   po::options_description flags("flags");
   std::string dir;
   double seconds = 1.0;
@@ -191,7 +212,7 @@ int Bench(const std::vector<std::string>& args) {
   }
   if (vm["suite"].as<std::string>() == "programme") {
     if (!vm.count("data")) return Usage("bench", "--suite programme needs --data DIR");
-    return BenchProgramme(vm["data"].as<std::string>(), seconds);
+    return BenchProgramme(vm["data"].as<std::string>(), seconds, nullptr);
   }
   if (vm["suite"].as<std::string>() != "append")
     return Usage("bench", "--suite is append or programme");

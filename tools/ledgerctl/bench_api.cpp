@@ -291,7 +291,7 @@ bool IsApiSuite(const std::vector<std::string>& args) {
   return false;
 }
 
-int BenchApi(const std::vector<std::string>& args) {
+int BenchApi(const std::vector<std::string>& args, ApiFigures* figures) {
   po::options_description flags("flags");
   std::string url = kDefaultUrl, keys;
   std::size_t clients = 50, decisions = 5000, subscribers = 2000, submitters = 8, rate = 500;
@@ -523,6 +523,19 @@ int BenchApi(const std::vector<std::string>& args) {
   const double ratio = submit_rate / verify_rate;
   const double query_p99 = Percentile(query_ms, 0.99);
   const double delivery_p99 = Percentile(delivery_ms, 0.99);
+  if (figures) {
+    *figures = {.verify_rate = verify_rate,
+                .submit_rate = submit_rate,
+                .query_p50_ms = Percentile(query_ms, 0.5),
+                .query_p99_ms = query_p99,
+                .queries = queries,
+                .delivery_p50_ms = Percentile(delivery_ms, 0.5),
+                .delivery_p99_ms = delivery_p99,
+                .fanout_rate = static_cast<double>(submitted.load()) / submit_seconds,
+                .subscribers = subscribers,
+                .dropped = dropped,
+                .missing = missing};
+  }
   std::cout << "ledgerd under load: " << url << " (load generator on this machine, "
             << std::thread::hardware_concurrency() << " hardware threads)\n\n";
   std::cout << std::setprecision(0);

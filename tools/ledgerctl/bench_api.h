@@ -12,8 +12,19 @@ namespace pl::ctl {
 
 // Whether args (bench's, args[0] the verb) ask for --suite api.
 bool IsApiSuite(const std::vector<std::string>& args);
-// The api suite; parses its own flags from args.
-int BenchApi(const std::vector<std::string>& args);
+// What the api suite measured (bench --suite full reports it).
+struct ApiFigures {
+  double verify_rate = 0;  // Ed25519 verifications/s on 1 core, this run
+  double submit_rate = 0;  // decisions/s, durable on acknowledgement
+  double query_p50_ms = 0, query_p99_ms = 0;
+  std::size_t queries = 0;
+  double delivery_p50_ms = 0, delivery_p99_ms = 0;
+  double fanout_rate = 0;  // events/s reached in the fan-out phase
+  std::size_t subscribers = 0, dropped = 0, missing = 0;
+};
+
+// The api suite; parses its own flags from args; fills *figures when given.
+int BenchApi(const std::vector<std::string>& args, ApiFigures* figures = nullptr);
 
 // The Secretary-General's current key, from KEYDIR/officers.json (written by
 // ledgerctl demo --keys-out). Error "bench.keys".
