@@ -101,8 +101,14 @@ template <typename T>
 std::string Encode(const T& value);
 // Decodes bytes written by Encode; Corruption ("store.decode") if they are
 // malformed, of an unknown version, or followed by extra bytes.
+//
+// Decode<Envelope> reads the bytes directly, without cereal's stream (it is
+// replay's hot path); DecodeEnvelopeThroughCereal is the same through
+// cereal's own loader, the reference it is tested against: both accept the
+// same bytes and decode them to the same envelope.
 template <typename T>
 Result<T> Decode(ByteView bytes);
+Result<Envelope> DecodeEnvelopeThroughCereal(ByteView bytes);
 
 }  // namespace pl::ledger
 
