@@ -96,34 +96,6 @@ Result<int> FreePort() {
   return port;
 }
 
-// Runs argv with stdout and stderr appended to log_path, as `user` when set
-// (uid/gid), and returns its pid. Only async-signal-safe calls after fork.
-Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& log_path,
-                    std::optional<std::pair<uid_t, gid_t>> user) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log < 0) return Status::IoError("bench.postgresql", "cannot write " + log_path);
-  if (user) (void)::fchown(log, user->first, user->second);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(log, 1);
-    ::dup2(log, 2);
-    const int null = ::open("/dev/null", O_RDONLY);
-    if (null >= 0) ::dup2(null, 0);
-    if (user && (::setgroups(0, nullptr) != 0 || ::setgid(user->second) != 0 ||
-                 ::setuid(user->first) != 0)) {
-      ::_exit(126);
-    }
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(log);
-  if (pid < 0) return Status::IoError("bench.postgresql", "cannot fork");
-  return pid;
-}
-
 std::string LogTail(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -151,7 +123,7 @@ class PostgresServer {
                                    " is missing: install Debian's postgresql (tools/setup.sh)");
       }
     }
-    std::optional<std::pair<uid_t, gid_t>> user;
+    std::optional<std::pair<unsigned, unsigned>> user;
     if (::geteuid() == 0) {
       const passwd* nobody = ::getpwnam("nobody");
       if (!nobody) return Status::IoError("bench.postgresql", "running as root and no user nobody");
@@ -554,6 +526,33 @@ bool TargetMet(const StorageStep& step) {
 }
 
 }  // namespace
+
+// Only async-signal-safe calls between fork and exec.
+Result<int> Spawn(const std::vector<std::string>& argv, const std::string& log_path,
+                  std::optional<std::pair<unsigned, unsigned>> user) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) return Status::IoError("bench.spawn", "cannot write " + log_path);
+  if (user) (void)::fchown(log, user->first, user->second);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    const int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, 0);
+    if (user && (::setgroups(0, nullptr) != 0 || ::setgid(user->second) != 0 ||
+                 ::setuid(user->first) != 0)) {
+      ::_exit(126);
+    }
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(log);
+  if (pid < 0) return Status::IoError("bench.spawn", "cannot fork");
+  return pid;
+}
 
 Result<StorageFigures> RunStorage(const StorageOptions& options) {
   if (options.rows < 10 || options.writers == 0) {

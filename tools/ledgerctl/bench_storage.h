@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/ed25519.h"
@@ -52,6 +54,12 @@ void PrintStorage(const StorageFigures& figures);
 std::string StorageJson(const StorageFigures& figures);
 // Writes text and a newline to path (error "bench.json").
 Status WriteJson(const std::string& path, const std::string& text);
+
+// Runs argv[0] (a path) with argv in the background, its stdout and stderr
+// appended to log_path, as the user (uid, gid) when given; its pid, which
+// the caller waits for.
+Result<int> Spawn(const std::vector<std::string>& argv, const std::string& log_path,
+                  std::optional<std::pair<unsigned, unsigned>> user = std::nullopt);
 
 // bench --suite storage; parses its own flags from args (args[0] the verb).
 int BenchStorage(const std::vector<std::string>& args);
