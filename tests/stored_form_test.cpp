@@ -127,3 +127,25 @@ BOOST_AUTO_TEST_CASE(a_record_written_byte_swapped_decodes_the_same) {
     Agree(bytes, "byte-swapped");
   }
 }
+
+BOOST_AUTO_TEST_CASE(decoding_into_a_used_envelope_gives_the_record_alone) {
+  const std::vector<Envelope> samples = Samples();
+  for (const Envelope& held : samples) {
+    for (const Envelope& next : samples) {
+      Envelope e = held;
+      BOOST_REQUIRE(DecodeEnvelopeInto(AsBytes(Encode(next)), &e).ok());
+      BOOST_TEST((e == next));
+    }
+  }
+  // A payload whose values change kind and shrink, decoded over a larger one.
+  Envelope big = samples[1], small = samples[1];
+  small.decision.decision.payload = Value(Value::Object{{"list", "now a string"}, {"n", 1}});
+  Envelope e = big;
+  BOOST_REQUIRE(DecodeEnvelopeInto(AsBytes(Encode(small)), &e).ok());
+  BOOST_TEST((e == small));
+  // A record that fails leaves the envelope to be overwritten, and the next one decodes whole.
+  const std::string bytes = Encode(big);
+  BOOST_TEST(!DecodeEnvelopeInto(AsBytes(bytes).first(bytes.size() / 2), &e).ok());
+  BOOST_REQUIRE(DecodeEnvelopeInto(AsBytes(bytes), &e).ok());
+  BOOST_TEST((e == big));
+}

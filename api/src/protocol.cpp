@@ -412,7 +412,7 @@ struct Collection {
   const char* one;   // get's kind
   const char* many;  // list's kind
   std::vector<std::string_view> filters;
-  std::map<std::string, Entity> ProgrammeState::*items;
+  projections::ById<Entity> ProgrammeState::*items;
 };
 
 const Collection<projections::Member> kMembers{

@@ -155,6 +155,14 @@ class EnvelopeReader {
     at_ += n;
   }
 
+  // The alternative T of the variant, keeping what it holds when it already
+  // holds a T: its storage is reused, its content is overwritten.
+  template <typename T>
+  static T& Reuse(Value::Variant& variant) {
+    if (T* held = std::get_if<T>(&variant)) return *held;
+    return variant.emplace<T>();
+  }
+
   void ReadValue(Value* v, unsigned depth) {
     if (depth > decode_bounds::kMaxValueDepth) {
       throw std::runtime_error("values nested deeper than " +
@@ -175,12 +183,12 @@ class EnvelopeReader {
         variant.emplace<std::int64_t>(Number<std::int64_t>());
         return;
       case 3:
-        String(&variant.emplace<std::string>());
+        String(&Reuse<std::string>(variant));
         return;
       case 4: {
         // Each element takes at least its 4-byte variant index.
         const std::uint64_t n = Length(4);
-        auto& array = variant.emplace<Value::Array>();
+        auto& array = Reuse<Value::Array>(variant);
         array.resize(n);
         for (Value& item : array) ReadValue(&item, depth + 1);
         return;
@@ -188,7 +196,7 @@ class EnvelopeReader {
       case 5: {
         // Each member takes at least its key's length and its value's index.
         const std::uint64_t n = Length(12);
-        auto& object = variant.emplace<Value::Object>();
+        auto& object = Reuse<Value::Object>(variant);
         object.resize(n);
         for (auto& [key, item] : object) {
           String(&key);
@@ -206,15 +214,24 @@ class EnvelopeReader {
   bool swap_ = false;
 };
 
-Result<Envelope> DecodeEnvelope(ByteView bytes) {
+}  // namespace
+
+Status DecodeEnvelopeInto(ByteView bytes, Envelope* envelope) {
   EnvelopeReader reader(bytes);
-  Envelope e;
   try {
-    reader.Read(&e);
+    reader.Read(envelope);
   } catch (const std::exception& ex) {
     return Status::Corruption("store.decode", ex.what());
   }
   if (!reader.at_end()) return Status::Corruption("store.decode", "extra bytes after the record");
+  return Status::Ok();
+}
+
+namespace {
+
+Result<Envelope> DecodeEnvelope(ByteView bytes) {
+  Envelope e;
+  if (Status s = DecodeEnvelopeInto(bytes, &e); !s.ok()) return s;
   return e;
 }
 

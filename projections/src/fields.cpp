@@ -33,29 +33,43 @@ void Fields::Problem(const char* rule, std::string_view name, const std::string&
 
 const Value* Fields::Get(std::string_view name, bool required) {
   known_.push_back(name);
-  const Value* v = payload_.find(name);
+  // As Value::find, keeping the member's position for Finish.
+  const Value::Object& members = payload_.as_object();
+  auto it =
+      std::lower_bound(members.begin(), members.end(), name,
+                       [](const Value::Member& m, std::string_view k) { return m.first < k; });
+  const Value* v = nullptr;
+  if (it != members.end() && it->first == name) {
+    v = &it->second;
+    const auto index = static_cast<std::size_t>(it - members.begin());
+    if (index < 64) found_ |= std::uint64_t{1} << index;
+  }
   if (v && v->is_null()) v = nullptr;
   if (!v && required) Problem("payload.missing", name, "is required");
   return v;
 }
 
-std::optional<std::string> Fields::OptionalId(std::string_view name) {
-  const Value* v = Get(name, false);
-  if (!v) return std::nullopt;
-  if (v->kind() != Value::Kind::kString) {
+std::string Fields::IdValue(std::string_view name, const Value& v) {
+  if (v.kind() != Value::Kind::kString) {
     Problem("payload.type", name, "must be a string");
     return std::string();
   }
-  const std::string& s = v->as_string();
+  const std::string& s = v.as_string();
   if (s.empty() || s.size() > 64 || !std::all_of(s.begin(), s.end(), IsIdChar)) {
     Problem("payload.value", name, "\"" + s + "\" must match [A-Za-z0-9._:-]{1,64}");
   }
   return s;
 }
 
+std::optional<std::string> Fields::OptionalId(std::string_view name) {
+  const Value* v = Get(name, false);
+  if (!v) return std::nullopt;
+  return IdValue(name, *v);
+}
+
 std::string Fields::Id(std::string_view name) {
-  if (!Get(name, true)) return {};
-  return OptionalId(name).value_or("");
+  const Value* v = Get(name, true);
+  return v ? IdValue(name, *v) : std::string();
 }
 
 std::string Fields::String(std::string_view name, std::size_t max_length) {
@@ -74,12 +88,16 @@ std::string Fields::String(std::string_view name, std::size_t max_length) {
 std::optional<Text> Fields::OptionalText(std::string_view name) {
   const Value* v = Get(name, false);
   if (!v) return std::nullopt;
+  return TextValue(name, *v);
+}
+
+Text Fields::TextValue(std::string_view name, const Value& v) {
   Text t;
-  if (!v->is_object()) {
+  if (!v.is_object()) {
     Problem("payload.type", name, "must be a name object {\"en\": ..., \"zh\": ...}");
     return t;
   }
-  for (const auto& [key, item] : v->as_object()) {
+  for (const auto& [key, item] : v.as_object()) {
     if (key != "en" && key != "zh") {
       Problem("payload.unknown_field", name, "has unknown language \"" + key + "\"");
     } else if (item.kind() != Value::Kind::kString || item.as_string().size() > 500) {
@@ -93,40 +111,48 @@ std::optional<Text> Fields::OptionalText(std::string_view name) {
 }
 
 Text Fields::TextField(std::string_view name) {
-  if (!Get(name, true)) return {};
-  return OptionalText(name).value_or(Text{});
+  const Value* v = Get(name, true);
+  return v ? TextValue(name, *v) : Text{};
+}
+
+std::string Fields::DateValue(std::string_view name, const Value& v) {
+  if (v.kind() != Value::Kind::kString || !IsDate(v.as_string())) {
+    Problem("payload.value", name, "must be a date YYYY-MM-DD");
+    return std::string();
+  }
+  return v.as_string();
 }
 
 std::optional<std::string> Fields::OptionalDate(std::string_view name) {
   const Value* v = Get(name, false);
   if (!v) return std::nullopt;
-  if (v->kind() != Value::Kind::kString || !IsDate(v->as_string())) {
-    Problem("payload.value", name, "must be a date YYYY-MM-DD");
-    return std::string();
-  }
-  return v->as_string();
+  return DateValue(name, *v);
 }
 
 std::string Fields::Date(std::string_view name) {
-  if (!Get(name, true)) return {};
-  return OptionalDate(name).value_or("");
+  const Value* v = Get(name, true);
+  return v ? DateValue(name, *v) : std::string();
+}
+
+std::string Fields::CountryValue(std::string_view name, const Value& v) {
+  if (v.kind() != Value::Kind::kString || v.as_string().size() != 2 ||
+      !std::all_of(v.as_string().begin(), v.as_string().end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    Problem("payload.value", name, "must be an ISO 3166-1 alpha-2 country code");
+    return std::string();
+  }
+  return v.as_string();
 }
 
 std::optional<std::string> Fields::OptionalCountry(std::string_view name) {
   const Value* v = Get(name, false);
   if (!v) return std::nullopt;
-  if (v->kind() != Value::Kind::kString || v->as_string().size() != 2 ||
-      !std::all_of(v->as_string().begin(), v->as_string().end(),
-                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    Problem("payload.value", name, "must be an ISO 3166-1 alpha-2 country code");
-    return std::string();
-  }
-  return v->as_string();
+  return CountryValue(name, *v);
 }
 
 std::string Fields::Country(std::string_view name) {
-  if (!Get(name, true)) return {};
-  return OptionalCountry(name).value_or("");
+  const Value* v = Get(name, true);
+  return v ? CountryValue(name, *v) : std::string();
 }
 
 std::vector<std::string> Fields::Countries(std::string_view name) {
@@ -178,22 +204,26 @@ std::string Fields::Currency(std::string_view name) {
   return v->as_string();
 }
 
-std::optional<Money> Fields::OptionalMoney(std::string_view name) {
-  const Value* v = Get(name, false);
-  if (!v) return std::nullopt;
-  if (!v->is_object()) {
+Money Fields::MoneyValue(std::string_view name, const Value& v) {
+  if (!v.is_object()) {
     Problem("payload.type", name, "must be {\"amount\": integer, \"currency\": code}");
     return Money{};
   }
-  Fields inner(*v);
+  Fields inner(v);
   Money m{inner.Amount("amount"), inner.Currency("currency")};
   Nested(name, inner);
   return m;
 }
 
+std::optional<Money> Fields::OptionalMoney(std::string_view name) {
+  const Value* v = Get(name, false);
+  if (!v) return std::nullopt;
+  return MoneyValue(name, *v);
+}
+
 Money Fields::MoneyField(std::string_view name) {
-  if (!Get(name, true)) return {};
-  return OptionalMoney(name).value_or(Money{});
+  const Value* v = Get(name, true);
+  return v ? MoneyValue(name, *v) : Money{};
 }
 
 std::string Fields::OneOf(std::string_view name, std::initializer_list<std::string_view> allowed) {
@@ -274,7 +304,10 @@ void Fields::Nested(std::string_view path, Fields& inner) {
 
 Status Fields::Finish() {
   if (!first_.ok()) return first_;
-  for (const auto& [name, unused] : payload_.as_object()) {
+  const Value::Object& members = payload_.as_object();
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i < 64 && (found_ >> i & 1)) continue;
+    const std::string& name = members[i].first;
     if (std::find(known_.begin(), known_.end(), name) == known_.end()) {
       return Status::Invalid("payload.unknown_field",
                              "payload field \"" + name + "\" is not part of this decision type");

@@ -6,6 +6,8 @@
 // payload.unknown_field.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -55,10 +57,20 @@ class Fields {
  private:
   const ledger::Value* Get(std::string_view name, bool required);
   void Problem(const char* rule, std::string_view name, const std::string& what);
+  // The checks of the accessors above on a value Get found (not null).
+  std::string IdValue(std::string_view name, const ledger::Value& v);
+  Text TextValue(std::string_view name, const ledger::Value& v);
+  std::string DateValue(std::string_view name, const ledger::Value& v);
+  std::string CountryValue(std::string_view name, const ledger::Value& v);
+  Money MoneyValue(std::string_view name, const ledger::Value& v);
 
   const ledger::Value& payload_;
-  // Names come from string literals in the rules, so views of them stay valid.
-  std::vector<std::string_view> known_;
+  // The names asked for: string literals in the rules, so views of them stay
+  // valid. Inline for the usual few, so reading a payload allocates nothing.
+  boost::container::small_vector<std::string_view, 16> known_;
+  // Bit i: member i of the payload was asked for (the first 64 members), so
+  // Finish needs no search for them.
+  std::uint64_t found_ = 0;
   Status first_;
 };
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "checkpoint.h"
+#include "ledger/serialization.h"
 
 namespace pl::projections {
 
@@ -39,76 +40,8 @@ struct Programme::Impl {
   }
 
   // Folds events [state->size, to) into *state.
-  // Folds events [state->size, to) into *state. Reading and decoding run on
-  // a second thread, a few chunks ahead of applying, so both cores work.
   Status Replay(ProgrammeState* state, std::uint64_t to, bool verify) const {
-    const ApplyOptions apply = ReplayOptions(verify);
-    const std::uint64_t from = state->size;
-    constexpr std::size_t kChunk = 1024, kChunksAhead = 8;
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::deque<std::vector<ledger::Envelope>> chunks;
-    bool reading_done = false, stop = false;
-    Status scan;
-    std::thread reader([&] {
-      std::vector<ledger::Envelope> chunk;
-      auto hand_over = [&] {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return stop || chunks.size() < kChunksAhead; });
-        chunks.push_back(std::exchange(chunk, {}));
-        changed.notify_all();
-        return !stop;
-      };
-      Status s = store->Scan(from, to, [&](const ledger::Envelope& e) {
-        chunk.push_back(e);
-        return chunk.size() < kChunk || hand_over();
-      });
-      if (!chunk.empty()) hand_over();
-      std::lock_guard lock(mutex);
-      scan = std::move(s);
-      reading_done = true;
-      changed.notify_all();
-    });
-    Status failure;
-    for (;;) {
-      std::vector<ledger::Envelope> chunk;
-      {
-        std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return reading_done || !chunks.empty(); });
-        if (chunks.empty()) break;
-        chunk = std::move(chunks.front());
-        chunks.pop_front();
-        changed.notify_all();
-      }
-      for (const ledger::Envelope& e : chunk) {
-        if (options.progress && (e.sequence - from) % 4096 == 0) {
-          options.progress(e.sequence - from, to - from);
-        }
-        failure = Apply(state, e, apply);
-        if (!failure.ok()) {
-          failure = Status::Corruption(failure.rule(),
-                                       "event " + std::to_string(e.sequence) +
-                                           " breaks a rule on replay: " + failure.message());
-          break;
-        }
-      }
-      if (!failure.ok()) break;
-    }
-    {
-      std::lock_guard lock(mutex);
-      stop = true;
-      changed.notify_all();
-    }
-    reader.join();
-    if (!failure.ok()) return failure;
-    if (!scan.ok()) return scan;
-    if (options.progress) options.progress(to - from, to - from);
-    if (state->size != to) {
-      return Status::Corruption(
-          "store.gap",
-          "replay stopped at event " + std::to_string(state->size) + " of " + std::to_string(to));
-    }
-    return Status::Ok();
+    return ReplayLog(*store, state, to, ReplayOptions(verify), options.progress);
   }
 
   // The newest usable checkpoint at or below `at_most`, or an empty state.
@@ -142,6 +75,104 @@ struct Programme::Impl {
     return s;
   }
 };
+
+Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_t to,
+                 const ApplyOptions& apply,
+                 const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
+  const std::uint64_t from = state->size;
+  // Chunks of decoded events circulate between the two threads: the reader
+  // fills an empty one, the rules apply a full one and hand it back. Events
+  // are decoded into the envelopes a chunk already holds, so their strings
+  // and payloads reuse storage instead of being allocated and freed (on the
+  // rules' thread) for every event.
+  constexpr std::size_t kChunk = 512, kChunks = 8;
+  struct Chunk {
+    std::vector<ledger::Envelope> events;
+    std::size_t size = 0;
+  };
+  std::vector<Chunk> pool(kChunks);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Chunk*> full, empty;
+  for (Chunk& c : pool) empty.push_back(&c);
+  bool reading_done = false, stop = false;
+  Status scan;
+  // The next chunk from `queue`, or nullptr once `done` holds and it is empty.
+  auto take = [&](std::deque<Chunk*>& queue, const bool& done) -> Chunk* {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return done || !queue.empty(); });
+    if (queue.empty()) return nullptr;
+    Chunk* c = queue.front();
+    queue.pop_front();
+    return c;
+  };
+  auto give = [&](std::deque<Chunk*>& queue, Chunk* c) {
+    std::lock_guard lock(mutex);
+    queue.push_back(c);
+    changed.notify_all();
+  };
+  std::thread reader([&] {
+    Chunk* chunk = take(empty, stop);
+    Status decode;
+    Status s =
+        !chunk ? Status::Ok() : store.ScanRaw(from, to, [&](std::uint64_t seq, ByteView bytes) {
+          if (chunk->size == chunk->events.size()) chunk->events.emplace_back();
+          ledger::Envelope& e = chunk->events[chunk->size];
+          // As Store::Scan reports an event that does not decode.
+          decode = ledger::DecodeEnvelopeInto(bytes, &e);
+          if (decode.ok() && e.sequence != seq) {
+            decode = Status::Corruption("store.decode",
+                                        "it carries sequence " + std::to_string(e.sequence));
+          }
+          if (!decode.ok()) {
+            decode =
+                Status::Corruption("store.decode", "event " + std::to_string(seq) +
+                                                       " does not decode: " + decode.message());
+            return false;
+          }
+          if (++chunk->size < kChunk) return true;
+          give(full, chunk);
+          chunk = take(empty, stop);
+          return chunk != nullptr;
+        });
+    if (chunk && chunk->size > 0) give(full, chunk);
+    std::lock_guard lock(mutex);
+    scan = !decode.ok() ? decode : s;
+    reading_done = true;
+    changed.notify_all();
+  });
+  Status failure;
+  while (Chunk* chunk = take(full, reading_done)) {
+    for (std::size_t i = 0; i < chunk->size && failure.ok(); ++i) {
+      const ledger::Envelope& e = chunk->events[i];
+      if (progress && (e.sequence - from) % 4096 == 0) progress(e.sequence - from, to - from);
+      failure = Apply(state, e, apply);
+      if (!failure.ok()) {
+        failure = Status::Corruption(failure.rule(),
+                                     "event " + std::to_string(e.sequence) +
+                                         " breaks a rule on replay: " + failure.message());
+      }
+    }
+    chunk->size = 0;
+    if (!failure.ok()) break;
+    give(empty, chunk);
+  }
+  {
+    std::lock_guard lock(mutex);
+    stop = true;
+    changed.notify_all();
+  }
+  reader.join();
+  if (!failure.ok()) return failure;
+  if (!scan.ok()) return scan;
+  if (progress) progress(to - from, to - from);
+  if (state->size != to) {
+    return Status::Corruption(
+        "store.gap",
+        "replay stopped at event " + std::to_string(state->size) + " of " + std::to_string(to));
+  }
+  return Status::Ok();
+}
 
 Programme::Programme(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 

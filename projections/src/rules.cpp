@@ -1,6 +1,7 @@
 #include "projections/rules.h"
 
 #include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <map>
 #include <mutex>
 #include <set>
@@ -24,9 +25,21 @@ Status Refuse(const char* rule, std::string message) {
 }
 
 template <typename Map>
-auto* Find(Map& map, const std::string& id) {
+auto* Find(Map& map, std::string_view id) {
   auto it = map.find(id);
   return it == map.end() ? nullptr : &it->second;
+}
+
+// The state's key with this id (hex of the raw id), or nullptr.
+const Key* FindKey(const ProgrammeState& state, const crypto::Hash& key_id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char hex[2 * std::tuple_size_v<crypto::Hash>];
+  for (std::size_t i = 0; i < key_id.size(); ++i) {
+    hex[2 * i] = kDigits[key_id[i] >> 4];
+    hex[2 * i + 1] = kDigits[key_id[i] & 0xf];
+  }
+  auto it = state.keys.find(std::string_view(hex, sizeof hex));
+  return it == state.keys.end() ? nullptr : &it->second;
 }
 
 // One decision being applied: its payload reader, and the authority check
@@ -72,27 +85,36 @@ bool TypeMatches(const std::string& pattern, std::string_view type) {
   return pattern == type;
 }
 
-Status CheckSignatures(const ledger::SignedDecision& d, bool verify,
-                       const ledger::KeyLookup& lookup) {
+using SignerKeys = boost::container::small_vector<const Key*, 4>;
+
+// At least one signature, each by a key `state` registered (collected in
+// *keys, in signature order, when keys is given); with `verify`, each valid.
+Status CheckSignatures(const ledger::SignedDecision& d, bool verify, const ProgrammeState& state,
+                       SignerKeys* keys = nullptr) {
   if (d.signatures.empty()) {
     return Refuse("signature.missing", "decision " + d.decision.id + " is not signed");
   }
   for (const auto& sig : d.signatures) {
-    if (!lookup(sig.key_id)) {
+    const Key* key = FindKey(state, sig.key_id);
+    if (!key) {
       return Refuse(
           "signature.unknown_key",
           "decision " + d.decision.id + " is signed by unregistered key " + ToHex(sig.key_id));
     }
+    if (keys) keys->push_back(key);
   }
-  return verify ? ledger::VerifySignatures(d, lookup) : Status::Ok();
+  if (!verify) return Status::Ok();
+  return ledger::VerifySignatures(
+      d, [&state](const crypto::Hash& id) { return FindPublicKey(state, id); });
 }
 
 Status Ctx::Parsed(const std::optional<Money>& amount) {
   if (Status st = f.Finish(); !st.ok()) return st;
   const ledger::SignedDecision& sd = e.decision;
   // 4. Signatures.
-  if (Status st = CheckSignatures(sd, options.verify_signatures && !options.signatures_verified,
-                                  [this](const crypto::Hash& id) { return FindPublicKey(s, id); });
+  SignerKeys keys;
+  if (Status st =
+          CheckSignatures(sd, options.verify_signatures && !options.signatures_verified, s, &keys);
       !st.ok()) {
     return st;
   }
@@ -102,9 +124,15 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
   if (body->dissolved) {
     return Refuse("authority.body", "body \"" + d().body + "\" is dissolved");
   }
-  std::set<std::string> officers, roles;
-  for (const auto& sig : sd.signatures) {
-    const Key& key = s.keys.at(ToHex(sig.key_id));
+  // Distinct signing officers and their roles (a decision has a few signatures).
+  boost::container::small_vector<const std::string*, 8> officers, roles;
+  auto add = [](auto& set, const std::string& x) {
+    if (std::none_of(set.begin(), set.end(), [&](const std::string* y) { return *y == x; })) {
+      set.push_back(&x);
+    }
+  };
+  for (const Key* signer : keys) {
+    const Key& key = *signer;
     if (key.status != Key::Status::kActive) {
       return Refuse("authority.key_revoked",
                     "key " + key.key_id + " was " +
@@ -122,8 +150,8 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
       return Refuse("authority.not_officer", "key " + key.key_id + " belongs to " + officer.id +
                                                  " of " + officer.body_id + ", not of " + d().body);
     }
-    officers.insert(officer.id);
-    roles.insert(officer.role);
+    add(officers, officer.id);
+    add(roles, officer.role);
   }
   // 6. A policy in force for this body and type, satisfied by these signers.
   Status first_failure;
@@ -141,7 +169,8 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
                                                std::to_string(officers.size()) + " did");
     }
     for (const auto& role : policy.required_roles) {
-      if (failure.ok() && !roles.count(role)) {
+      if (failure.ok() && std::none_of(roles.begin(), roles.end(),
+                                       [&](const std::string* r) { return *r == role; })) {
         failure = Refuse("authority.roles", "policy " + id + " needs a signature by the " + role +
                                                 " of " + policy.body_id);
       }
@@ -353,9 +382,7 @@ Status Genesis(Ctx& c) {
 
   // Signed by the genesis's own keys, every co-chair key of the Joint Committee among them.
   const ledger::SignedDecision& sd = c.e.decision;
-  if (Status st = CheckSignatures(sd, c.options.verify_signatures,
-                                  [&g](const crypto::Hash& id) { return FindPublicKey(g, id); });
-      !st.ok()) {
+  if (Status st = CheckSignatures(sd, c.options.verify_signatures, g); !st.ok()) {
     return st;
   }
   std::set<std::string> signers;
@@ -394,7 +421,7 @@ Status BodyConstituted(Ctx& c) {
   if (!b.country.empty()) {
     if (Status st = NeedMember(c.s, b.country, "country"); !st.ok()) return st;
   }
-  c.s.bodies[b.id] = b;
+  c.s.bodies[b.id] = std::move(b);
   return Status::Ok();
 }
 
@@ -422,7 +449,7 @@ Status MemberAdmitted(Ctx& c) {
   if (Status st = c.Parsed(); !st.ok()) return st;
   if (Status st = NeedNew(c.s.members.count(m.country) > 0, "member", m.country); !st.ok())
     return st;
-  c.s.members[m.country] = m;
+  c.s.members[m.country] = std::move(m);
   return Status::Ok();
 }
 
@@ -434,7 +461,7 @@ Status OfficerAppointed(Ctx& c) {
   const Body* b = Find(c.s.bodies, o.body_id);
   if (!b || b->dissolved)
     return Refuse("state.unknown", "body " + o.body_id + " does not exist or is dissolved");
-  c.s.officers[o.id] = o;
+  c.s.officers[o.id] = std::move(o);
   return Status::Ok();
 }
 
@@ -469,7 +496,7 @@ Status KeyRegistered(Ctx& c) {
     return Refuse("state.unknown", "officer " + k.officer_id + " is not in office");
   k.registered_seq = c.seq();
   k.registered_at = c.at();
-  c.s.keys[k.key_id] = k;
+  c.s.keys[k.key_id] = std::move(k);
   return Status::Ok();
 }
 
@@ -502,7 +529,7 @@ Status KeyRotated(Ctx& c) {
   k.registered_at = c.at();
   EndKey(*old, Key::Status::kRotated, c);
   old->replaced_by = k.key_id;
-  c.s.keys[k.key_id] = k;
+  c.s.keys[k.key_id] = std::move(k);
   return Status::Ok();
 }
 
@@ -511,7 +538,7 @@ Status PolicyAdopted(Ctx& c) {
   if (Status st = c.Parsed(); !st.ok()) return st;
   if (Status st = CheckPolicy(c.s, p); !st.ok()) return st;
   p.adopted_seq = c.seq();
-  c.s.policies[p.id] = p;
+  c.s.policies[p.id] = std::move(p);
   return Status::Ok();
 }
 
@@ -536,7 +563,7 @@ Status MeetingHeld(Ctx& c) {
   if (Status st = NeedNew(c.s.meetings.count(m.id) > 0, "meeting", m.id); !st.ok()) return st;
   m.body_id = c.d().body;
   m.seq = c.seq();
-  c.s.meetings[m.id] = m;
+  c.s.meetings[m.id] = std::move(m);
   return Status::Ok();
 }
 
@@ -563,7 +590,7 @@ Status ResolutionAdopted(Ctx& c) {
   }
   r.body_id = c.d().body;
   r.seq = c.seq();
-  c.s.resolutions[r.id] = r;
+  c.s.resolutions[r.id] = std::move(r);
   return Status::Ok();
 }
 
@@ -622,7 +649,7 @@ Status ProjectProposed(Ctx& c) {
   p.year = std::stoll(ledger::FormatTimestamp(c.at()).substr(0, 4));
   p.proposed_seq = c.seq();
   Touch(p, c);
-  c.s.projects[p.id] = p;
+  c.s.projects[p.id] = std::move(p);
   return Status::Ok();
 }
 
@@ -786,7 +813,7 @@ Status FundingCommitted(Ctx& c) {
   }
   m.committed_seq = c.seq();
   Touch(m, c);
-  c.s.commitments[m.id] = m;
+  c.s.commitments[m.id] = std::move(m);
   return Status::Ok();
 }
 
@@ -937,7 +964,7 @@ Status PartnershipEstablished(Ctx& c) {
   p.status = "active";
   p.established_seq = c.seq();
   Touch(p, c);
-  c.s.partnerships[p.id] = p;
+  c.s.partnerships[p.id] = std::move(p);
   return Status::Ok();
 }
 
@@ -1082,8 +1109,8 @@ std::vector<std::string> Subjects(const ledger::Decision& d) {
 }
 
 const crypto::PublicKey* FindPublicKey(const ProgrammeState& state, const crypto::Hash& key_id) {
-  auto it = state.keys.find(ToHex(key_id));
-  return it == state.keys.end() ? nullptr : CachedKey(it->second.public_key);
+  const Key* key = FindKey(state, key_id);
+  return key ? CachedKey(key->public_key) : nullptr;
 }
 
 Status Apply(ProgrammeState* state, const ledger::Envelope& event, const ApplyOptions& options,

@@ -393,7 +393,7 @@ struct GroupHash {
 // itself, and one allocation to build.
 class ProjectIndex {
  public:
-  explicit ProjectIndex(const std::map<std::string, Project>& projects) {
+  explicit ProjectIndex(const ById<Project>& projects) {
     std::size_t capacity = 16;
     while (capacity < 2 * projects.size()) capacity *= 2;
     slots_.resize(capacity);
@@ -550,8 +550,7 @@ struct CollectionDiff {
 
 // Walks two id-ordered maps together: one pass, no lookups.
 template <typename Entity>
-CollectionDiff DiffMaps(const std::map<std::string, Entity>& before,
-                        const std::map<std::string, Entity>& after) {
+CollectionDiff DiffMaps(const ById<Entity>& before, const ById<Entity>& after) {
   CollectionDiff d;
   auto b = before.begin();
   auto a = after.begin();

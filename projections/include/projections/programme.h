@@ -60,6 +60,16 @@ struct SubmitResult {
   ledger::TreeHead head;             // after the commit
 };
 
+// Folds the events [state->size, to) of the store's log into *state through
+// the rules: a replay from a checkpoint or from scratch. Reading and decoding
+// run on a second thread, ahead of the rules. progress, when set, is called
+// now and then with the events done and the events to do. Corruption naming
+// the rule when an event does not decode ("store.decode") or breaks a rule,
+// "store.gap" when the log ends before `to`.
+Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_t to,
+                 const ApplyOptions& apply,
+                 const std::function<void(std::uint64_t done, std::uint64_t total)>& progress = {});
+
 class Programme {
  public:
   static Result<std::unique_ptr<Programme>> Open(const std::string& dir,

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -199,21 +200,27 @@ struct Partnership {
   bool operator==(const Partnership&) const = default;
 };
 
+// The state's collections, ordered by id. The comparator is transparent so
+// that an id held as a std::string_view (a payload field, a key id in hex)
+// is looked up without making a std::string of it.
+template <typename T>
+using ById = std::map<std::string, T, std::less<>>;
+
 struct ProgrammeState {
   Seq size = 0;  // events folded in
   Timestamp last_recorded_at = 0;
   Timestamp last_issued_at = 0;
   Text programme;
-  std::map<std::string, Member> members;
-  std::map<std::string, Body> bodies;
-  std::map<std::string, Officer> officers;
-  std::map<std::string, Key> keys;
-  std::map<std::string, Policy> policies;
-  std::map<std::string, Meeting> meetings;
-  std::map<std::string, Resolution> resolutions;
-  std::map<std::string, Project> projects;
-  std::map<std::string, Commitment> commitments;
-  std::map<std::string, Partnership> partnerships;
+  ById<Member> members;
+  ById<Body> bodies;
+  ById<Officer> officers;
+  ById<Key> keys;
+  ById<Policy> policies;
+  ById<Meeting> meetings;
+  ById<Resolution> resolutions;
+  ById<Project> projects;
+  ById<Commitment> commitments;
+  ById<Partnership> partnerships;
   bool operator==(const ProgrammeState&) const = default;
 };
 
