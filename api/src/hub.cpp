@@ -90,7 +90,8 @@ std::string_view KindOf(Topic t) {
 }
 
 // The entities of a state topic as (last sequence, update tail), in id order.
-std::vector<std::string> InitialUpdates(Topic topic, const projections::ProgrammeState& s) {
+std::vector<std::string> InitialUpdates(Topic topic, const projections::ProgrammeState& s,
+                                         const projections::Tallies& tallies) {
   std::vector<std::string> out;
   auto all = [&](const auto& map) {
     out.reserve(map.size());
@@ -109,7 +110,8 @@ std::vector<std::string> InitialUpdates(Topic topic, const projections::Programm
       all(s.partnerships);
       break;
     case Topic::kSummary:
-      out.push_back(UpdateTail(s.size > 0 ? s.size - 1 : 0, "summary", projections::Summary(s)));
+      out.push_back(
+          UpdateTail(s.size > 0 ? s.size - 1 : 0, "summary", projections::Summary(s, tallies)));
       break;
     case Topic::kEvents:
       break;
@@ -220,8 +222,9 @@ Result<std::pair<std::string, std::uint64_t>> Hub::Subscribe(std::weak_ptr<Subsc
     // is published after that: registering under the state's lock pins the
     // initial content and the first live update to the same point.
     std::vector<std::string> tails;
-    programme_.WithState([&](const projections::ProgrammeState& s) {
-      tails = InitialUpdates(*topic, s);
+    programme_.WithTallied([&](const projections::ProgrammeState& s,
+                               const projections::Tallies& tallies) {
+      tails = InitialUpdates(*topic, s, tallies);
       std::lock_guard lock(mutex_);
       enrol(s.size);
     });
@@ -455,9 +458,10 @@ void Hub::SummaryLoop() {
 
     std::string tail;
     std::uint64_t size = 0;
-    programme_.WithState([&](const projections::ProgrammeState& s) {
+    programme_.WithTallied([&](const projections::ProgrammeState& s,
+                               const projections::Tallies& tallies) {
       size = s.size;
-      tail = UpdateTail(s.size > 0 ? s.size - 1 : 0, "summary", projections::Summary(s));
+      tail = UpdateTail(s.size > 0 ? s.size - 1 : 0, "summary", projections::Summary(s, tallies));
     });
     {
       // Only subscriptions whose initial summary predates this one get it.

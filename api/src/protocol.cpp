@@ -633,7 +633,15 @@ Result<Value> Summary(const projections::Programme& programme, const Params& par
   if (Status s = params.OnlyKnown({"as_of"}); !s.ok()) return s;
   auto as_of = AsOfParam(programme, params);
   if (!as_of.ok()) return as_of.status();
+  // The current state's summary comes from its tallies, without a pass over it.
   Value summary;
+  bool current = false;
+  programme.WithTallied([&](const ProgrammeState& state, const projections::Tallies& tallies) {
+    if (*as_of && state.size != **as_of) return;
+    summary = projections::Summary(state, tallies);
+    current = true;
+  });
+  if (current) return summary;
   Status s = WithStateAt(programme, *as_of, [&](const ProgrammeState& state) {
     summary = projections::Summary(state);
   });

@@ -1,5 +1,6 @@
 #include "projections/programme.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -23,6 +24,7 @@ struct Programme::Impl {
   ProgrammeState writer_state;
   mutable std::shared_mutex reader_mutex;
   ProgrammeState reader_state;
+  Tallies reader_tallies;  // Tallies::Of(reader_state), kept up to date at each commit
   std::uint64_t last_checkpoint = 0;
 
   void Log(const std::string& line) const {
@@ -205,6 +207,7 @@ Result<std::unique_ptr<Programme>> Programme::Open(const std::string& dir,
               std::to_string(from));
   }
   impl->writer_state = state;
+  impl->reader_tallies = Tallies::Of(state);
   impl->reader_state = std::move(state);
   return std::unique_ptr<Programme>(new Programme(std::move(impl)));
 }
@@ -369,15 +372,27 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
     }
   }
 
+  // The projects, commitments and partnerships the batch changes: an event
+  // changes only those its payload names (Subjects), so the tallies take
+  // them away before the batch and count them again after it.
+  std::vector<std::string> changed;
+  for (const ledger::Annotation& a : annotations) {
+    changed.insert(changed.end(), a.subjects.begin(), a.subjects.end());
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+
   // Durable: now the readers' copy takes the batch, all at once.
   {
     std::unique_lock lock(m.reader_mutex);
+    m.reader_tallies.Count(m.reader_state, changed, -1);
     const ApplyOptions replay = m.ReplayOptions(false);
     for (std::size_t k = 0; k < accepted.size(); ++k) {
       const ledger::Envelope envelope{base + k, now, accepted[k], appended->decisions[k].leaf_hash};
       Status s = Apply(&m.reader_state, envelope, replay);
       if (!s.ok()) m.Log("BUG: a committed decision did not re-apply: " + s.ToString());
     }
+    m.reader_tallies.Count(m.reader_state, changed, +1);
   }
   if (m.options.checkpoint_every > 0 &&
       state.size / m.options.checkpoint_every > m.last_checkpoint / m.options.checkpoint_every) {
@@ -390,6 +405,12 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
 void Programme::WithState(const std::function<void(const ProgrammeState&)>& fn) const {
   std::shared_lock lock(impl_->reader_mutex);
   fn(impl_->reader_state);
+}
+
+void Programme::WithTallied(
+    const std::function<void(const ProgrammeState&, const Tallies&)>& fn) const {
+  std::shared_lock lock(impl_->reader_mutex);
+  fn(impl_->reader_state, impl_->reader_tallies);
 }
 
 Result<ProgrammeState> Programme::AsOf(std::uint64_t size) const {

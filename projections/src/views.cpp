@@ -240,34 +240,67 @@ Value ToValue(const Partnership& p) {
 
 namespace {
 
-struct Amounts {
-  std::int64_t committed = 0;
-  std::int64_t disbursed = 0;
-  std::int64_t returned = 0;
-  std::int64_t spent = 0;
-  std::int64_t commitments = 0;
+void Add(Amounts* a, const Commitment& c, std::int64_t sign = 1) {
+  a->committed += sign * c.committed;
+  a->disbursed += sign * c.disbursed;
+  a->returned += sign * c.returned;
+  a->spent += sign * c.spent;
+  a->commitments += sign;
+}
 
-  void Add(const Commitment& c) {
-    committed += c.committed;
-    disbursed += c.disbursed;
-    returned += c.returned;
-    spent += c.spent;
-    ++commitments;
-  }
+// The members shared by the summary's currencies and the aggregate's rows.
+Value::Object Members(const Amounts& a) {
+  return {{"committed", a.committed},
+          {"disbursed", a.disbursed},
+          {"returned", a.returned},
+          {"spent", a.spent},
+          {"commitments", a.commitments}};
+}
 
-  // The members shared by the summary's currencies and the aggregate's rows.
-  Value::Object Members() const {
-    return {{"committed", committed},
-            {"disbursed", disbursed},
-            {"returned", returned},
-            {"spent", spent},
-            {"commitments", commitments}};
-  }
-};
+void Bump(Tally* tally, const std::string& key, std::int64_t sign) {
+  auto it = tally->try_emplace(key, 0).first;
+  if ((it->second += sign) == 0) tally->erase(it);
+}
 
 }  // namespace
 
-Value Summary(const ProgrammeState& state) {
+Tallies Tallies::Of(const ProgrammeState& state) {
+  Tallies t;
+  for (const auto& [id, p] : state.projects) {
+    ++t.project_statuses[p.status];
+    ++t.project_areas[p.priority_area];
+    ++t.project_modes[p.mode];
+  }
+  for (const auto& [id, p] : state.partnerships) {
+    ++t.partnership_kinds[p.kind];
+    ++t.partnership_statuses[p.status];
+  }
+  for (const auto& [id, c] : state.commitments) Add(&t.funding[c.currency], c);
+  return t;
+}
+
+void Tallies::Count(const ProgrammeState& state, const std::vector<std::string>& ids, int sign) {
+  for (const std::string& id : ids) {
+    if (auto p = state.projects.find(id); p != state.projects.end()) {
+      Bump(&project_statuses, p->second.status, sign);
+      Bump(&project_areas, p->second.priority_area, sign);
+      Bump(&project_modes, p->second.mode, sign);
+    }
+    if (auto p = state.partnerships.find(id); p != state.partnerships.end()) {
+      Bump(&partnership_kinds, p->second.kind, sign);
+      Bump(&partnership_statuses, p->second.status, sign);
+    }
+    if (auto c = state.commitments.find(id); c != state.commitments.end()) {
+      auto it = funding.try_emplace(c->second.currency).first;
+      Add(&it->second, c->second, sign);
+      if (it->second.commitments == 0) funding.erase(it);
+    }
+  }
+}
+
+Value Summary(const ProgrammeState& state) { return Summary(state, Tallies::Of(state)); }
+
+Value Summary(const ProgrammeState& state, const Tallies& tallies) {
   Tally body_kinds;
   std::int64_t bodies_dissolved = 0;
   for (const auto& [id, b] : state.bodies) {
@@ -283,23 +316,10 @@ Value Summary(const ProgrammeState& state) {
       std::count_if(state.policies.begin(), state.policies.end(),
                     [](const auto& entry) { return entry.second.in_force; });
 
-  Tally project_statuses, project_areas, project_modes;
-  for (const auto& [id, p] : state.projects) {
-    ++project_statuses[p.status];
-    ++project_areas[p.priority_area];
-    ++project_modes[p.mode];
-  }
-  Tally partnership_kinds, partnership_statuses;
-  for (const auto& [id, p] : state.partnerships) {
-    ++partnership_kinds[p.kind];
-    ++partnership_statuses[p.status];
-  }
-  std::map<std::string, Amounts> by_currency;
-  for (const auto& [id, c] : state.commitments) by_currency[c.currency].Add(c);
   Value::Object funding;
-  funding.reserve(by_currency.size());
-  for (const auto& [currency, amounts] : by_currency) {
-    funding.emplace_back(currency, Value(amounts.Members()));
+  funding.reserve(tallies.funding.size());
+  for (const auto& [currency, amounts] : tallies.funding) {
+    funding.emplace_back(currency, Value(Members(amounts)));
   }
 
   return Value(Value::Object{
@@ -320,12 +340,13 @@ Value Summary(const ProgrammeState& state) {
       {"meetings", CountValue(state.meetings.size())},
       {"resolutions", CountValue(state.resolutions.size())},
       {"projects", Value(Value::Object{{"total", CountValue(state.projects.size())},
-                                       {"by_status", TallyValue(project_statuses)},
-                                       {"by_priority_area", TallyValue(project_areas)},
-                                       {"by_mode", TallyValue(project_modes)}})},
-      {"partnerships", Value(Value::Object{{"total", CountValue(state.partnerships.size())},
-                                           {"by_kind", TallyValue(partnership_kinds)},
-                                           {"by_status", TallyValue(partnership_statuses)}})},
+                                       {"by_status", TallyValue(tallies.project_statuses)},
+                                       {"by_priority_area", TallyValue(tallies.project_areas)},
+                                       {"by_mode", TallyValue(tallies.project_modes)}})},
+      {"partnerships",
+       Value(Value::Object{{"total", CountValue(state.partnerships.size())},
+                           {"by_kind", TallyValue(tallies.partnership_kinds)},
+                           {"by_status", TallyValue(tallies.partnership_statuses)}})},
       {"funding", Value(Value::Object{{"commitments", CountValue(state.commitments.size())},
                                       {"by_currency", Value(std::move(funding))}})}});
 }
@@ -490,7 +511,7 @@ Value FundingAggregate(const ProgrammeState& state, const std::vector<std::strin
   const auto add = [&rows](const Group& group, const Commitment& c) {
     auto it = rows.find(group);
     if (it == rows.end()) it = rows.emplace(group, Amounts{}).first;
-    it->second.Add(c);
+    Add(&it->second, c);
   };
   Group group(dims.size());
   std::vector<std::string_view> countries;
@@ -531,7 +552,7 @@ Value FundingAggregate(const ProgrammeState& state, const std::vector<std::strin
     Value::Object g;
     g.reserve(key.size());
     for (std::size_t i = 0; i < key.size(); ++i) g.emplace_back(names[i], key[i].ToValue());
-    Value::Object row = amounts.Members();
+    Value::Object row = Members(amounts);
     row.emplace_back("group", Value(std::move(g)));
     out.emplace_back(std::move(row));
   }

@@ -19,6 +19,7 @@
 #include "ledger/store.h"
 #include "projections/rules.h"
 #include "projections/state.h"
+#include "projections/views.h"
 
 namespace pl::projections {
 
@@ -93,6 +94,9 @@ class Programme {
 
   // Runs fn with the current state under a shared lock. Keep fn short.
   void WithState(const std::function<void(const ProgrammeState&)>& fn) const;
+  // The same, with that state's tallies (exactly Tallies::Of(state), kept
+  // up to date at each commit), for Summary(state, tallies).
+  void WithTallied(const std::function<void(const ProgrammeState&, const Tallies&)>& fn) const;
   // The state after the first `size` events (size <= log size).
   Result<ProgrammeState> AsOf(std::uint64_t size) const;
   // The state as recorded at time t (every event recorded at or before t).

@@ -8,6 +8,8 @@
 // same state gives the same JSON byte for byte).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,38 @@ ledger::Value ToValue(const Partnership&);
 // restrict to identifiers) and list only the values that occur. Amounts of
 // different currencies are never added together.
 ledger::Value Summary(const ProgrammeState& state);
+
+// Money of one currency, summed over commitments.
+struct Amounts {
+  std::int64_t committed = 0;
+  std::int64_t disbursed = 0;
+  std::int64_t returned = 0;
+  std::int64_t spent = 0;
+  std::int64_t commitments = 0;
+  bool operator==(const Amounts&) const = default;
+};
+
+// The overview's counts that take a pass over every project, commitment and
+// partnership. Programme keeps the tallies of its current state up to date
+// as decisions are committed (Programme::WithTallied), so the overview of a
+// programme of a million events costs a few small maps, not a pass over it.
+struct Tallies {
+  std::map<std::string, std::int64_t> project_statuses, project_areas, project_modes;
+  std::map<std::string, std::int64_t> partnership_kinds, partnership_statuses;
+  std::map<std::string, Amounts> funding;  // by currency
+
+  // One pass over the state.
+  static Tallies Of(const ProgrammeState& state);
+  // Adds (sign +1) or takes away (sign -1) what the projects, commitments
+  // and partnerships with these ids count for; ids of nothing are ignored.
+  // Counts that fall to zero are erased, as Of() would not list them.
+  void Count(const ProgrammeState& state, const std::vector<std::string>& ids, int sign);
+  bool operator==(const Tallies&) const = default;
+};
+
+// Summary(state), from tallies that are exactly Tallies::Of(state): costs
+// the governance maps only (a few hundred entries at most).
+ledger::Value Summary(const ProgrammeState& state, const Tallies& tallies);
 
 // Funding totals grouped by any of these dimensions, in the order given:
 //   "source"         cn_government, partner_government, private
