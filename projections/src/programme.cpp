@@ -82,6 +82,9 @@ Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_
                  const ApplyOptions& apply,
                  const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   const std::uint64_t from = state->size;
+  SubjectIndex index;  // *state changes only through Apply below
+  ApplyOptions indexed = apply;
+  if (!indexed.index) indexed.index = &index;
   // Chunks of decoded events circulate between the two threads: the reader
   // fills an empty one, the rules apply a full one and hand it back. Events
   // are decoded into the envelopes a chunk already holds, so their strings
@@ -148,7 +151,7 @@ Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_
     for (std::size_t i = 0; i < chunk->size && failure.ok(); ++i) {
       const ledger::Envelope& e = chunk->events[i];
       if (progress && (e.sequence - from) % 4096 == 0) progress(e.sequence - from, to - from);
-      failure = Apply(state, e, apply);
+      failure = Apply(state, e, indexed);
       if (!failure.ok()) {
         failure = Status::Corruption(failure.rule(),
                                      "event " + std::to_string(e.sequence) +

@@ -30,6 +30,26 @@ auto* Find(Map& map, std::string_view id) {
   return it == map.end() ? nullptr : &it->second;
 }
 
+// Finds a subject through the index when there is one, adding what the map
+// finds to it.
+template <typename T>
+T* Lookup(ById<T>& map, std::unordered_map<std::string_view, T*>* index, std::string_view id) {
+  if (!index) return Find(map, id);
+  if (auto it = index->find(id); it != index->end()) return it->second;
+  auto it = map.find(id);
+  if (it == map.end()) return nullptr;
+  index->emplace(it->first, &it->second);
+  return &it->second;
+}
+
+// Adds a new subject (its id not in the map), to the index too when there is one.
+template <typename T>
+void Insert(ById<T>& map, std::unordered_map<std::string_view, T*>* index, T subject) {
+  std::string id = subject.id;
+  auto it = map.emplace_hint(map.end(), std::move(id), std::move(subject));
+  if (index) index->emplace(it->first, &it->second);
+}
+
 // The state's key with this id (hex of the raw id), or nullptr.
 const Key* FindKey(const ProgrammeState& state, const crypto::Hash& key_id) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -42,6 +62,15 @@ const Key* FindKey(const ProgrammeState& state, const crypto::Hash& key_id) {
   return it == state.keys.end() ? nullptr : &it->second;
 }
 
+// The same through the index, when there is one.
+const Key* FindKey(const ProgrammeState& state, const crypto::Hash& key_id, SubjectIndex* index) {
+  if (!index) return FindKey(state, key_id);
+  if (auto it = index->keys.find(key_id); it != index->keys.end()) return it->second;
+  const Key* key = FindKey(state, key_id);
+  if (key) index->keys.emplace(key_id, key);
+  return key;
+}
+
 // One decision being applied: its payload reader, and the authority check
 // that runs once the payload is read (step 3 precedes steps 4-6).
 struct Ctx {
@@ -52,6 +81,18 @@ struct Ctx {
   std::string authority;
 
   const ledger::Decision& d() const { return e.decision.decision; }
+  Project* FindProject(std::string_view id) {
+    return Lookup(s.projects, options.index ? &options.index->projects : nullptr, id);
+  }
+  Commitment* FindCommitment(std::string_view id) {
+    return Lookup(s.commitments, options.index ? &options.index->commitments : nullptr, id);
+  }
+  void Add(Project p) {
+    Insert(s.projects, options.index ? &options.index->projects : nullptr, std::move(p));
+  }
+  void Add(Commitment m) {
+    Insert(s.commitments, options.index ? &options.index->commitments : nullptr, std::move(m));
+  }
   Seq seq() const { return e.sequence; }
   Timestamp at() const { return d().issued_at; }
 
@@ -90,12 +131,12 @@ using SignerKeys = boost::container::small_vector<const Key*, 4>;
 // At least one signature, each by a key `state` registered (collected in
 // *keys, in signature order, when keys is given); with `verify`, each valid.
 Status CheckSignatures(const ledger::SignedDecision& d, bool verify, const ProgrammeState& state,
-                       SignerKeys* keys = nullptr) {
+                       SignerKeys* keys = nullptr, SubjectIndex* index = nullptr) {
   if (d.signatures.empty()) {
     return Refuse("signature.missing", "decision " + d.decision.id + " is not signed");
   }
   for (const auto& sig : d.signatures) {
-    const Key* key = FindKey(state, sig.key_id);
+    const Key* key = FindKey(state, sig.key_id, index);
     if (!key) {
       return Refuse(
           "signature.unknown_key",
@@ -113,8 +154,8 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
   const ledger::SignedDecision& sd = e.decision;
   // 4. Signatures.
   SignerKeys keys;
-  if (Status st =
-          CheckSignatures(sd, options.verify_signatures && !options.signatures_verified, s, &keys);
+  if (Status st = CheckSignatures(sd, options.verify_signatures && !options.signatures_verified, s,
+                                  &keys, options.index);
       !st.ok()) {
     return st;
   }
@@ -618,7 +659,7 @@ Status CheckPartners(const ProgrammeState& s, const std::vector<Partner>& partne
 
 // Reads project_id and finds the project; the time-order rule applies.
 Project* ProjectOf(Ctx& c, const std::string& id, Status* st) {
-  Project* p = Find(c.s.projects, id);
+  Project* p = c.FindProject(id);
   *st = NeedSubject(p, "project", id);
   if (st->ok()) *st = NeedTimeOrder(p->last_issued_at, c.at(), id);
   return st->ok() ? p : nullptr;
@@ -642,14 +683,16 @@ Status ProjectProposed(Ctx& c) {
   p.start_date = c.f.Date("start_date");
   p.end_date = c.f.Date("end_date");
   if (Status st = c.Parsed(p.proposed_budget); !st.ok()) return st;
-  if (Status st = NeedNew(c.s.projects.count(p.id) > 0, "project", p.id); !st.ok()) return st;
+  if (Status st = NeedNew(c.FindProject(p.id) != nullptr, "project", p.id); !st.ok()) {
+    return st;
+  }
   if (Status st = CheckPartners(c.s, p.partners); !st.ok()) return st;
   if (Status st = NeedDates(p.start_date, p.end_date); !st.ok()) return st;
   p.status = "proposed";
   p.year = std::stoll(ledger::FormatTimestamp(c.at()).substr(0, 4));
   p.proposed_seq = c.seq();
   Touch(p, c);
-  c.s.projects[p.id] = std::move(p);
+  c.Add(std::move(p));
   return Status::Ok();
 }
 
@@ -754,7 +797,7 @@ Status ProjectEvaluated(Ctx& c) {
 // --- funding ----------------------------------------------------------------
 
 Commitment* CommitmentOf(Ctx& c, const std::string& id, Status* st) {
-  Commitment* m = Find(c.s.commitments, id);
+  Commitment* m = c.FindCommitment(id);
   *st = NeedSubject(m, "commitment", id);
   if (st->ok()) *st = NeedTimeOrder(m->last_issued_at, c.at(), id);
   return st->ok() ? m : nullptr;
@@ -802,7 +845,9 @@ Status FundingCommitted(Ctx& c) {
                     "a partner_government commitment names a partner country, not CN");
     if (Status st = NeedMember(c.s, m.party, "party"); !st.ok()) return st;
   }
-  if (Status st = NeedNew(c.s.commitments.count(m.id) > 0, "commitment", m.id); !st.ok()) return st;
+  if (Status st = NeedNew(c.FindCommitment(m.id) != nullptr, "commitment", m.id); !st.ok()) {
+    return st;
+  }
   Status st;
   Project* p = ProjectOf(c, m.project_id, &st);
   if (!p) return st;
@@ -813,7 +858,7 @@ Status FundingCommitted(Ctx& c) {
   }
   m.committed_seq = c.seq();
   Touch(m, c);
-  c.s.commitments[m.id] = std::move(m);
+  c.Add(std::move(m));
   return Status::Ok();
 }
 

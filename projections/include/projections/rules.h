@@ -10,12 +10,33 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ledger/envelope.h"
 #include "projections/state.h"
 
 namespace pl::projections {
+
+// Hash lookups of projects and commitments by id beside the state's ordered
+// maps, for a replay of many events into one state (ReplayLog): at a million
+// events the maps no longer fit in the cache and each walk down one costs
+// more than applying the rest of the event. Filled as Apply creates and
+// looks up subjects; valid while the state is changed only by Apply with
+// this index, and neither copied nor moved.
+struct SubjectIndex {
+  std::unordered_map<std::string_view, Project*> projects;
+  std::unordered_map<std::string_view, Commitment*> commitments;
+  // Signing keys by raw key id (the state's map is keyed by its hex form).
+  struct KeyIdHash {
+    std::size_t operator()(const crypto::Hash& id) const {
+      std::size_t h = 0;
+      for (std::size_t i = 0; i < sizeof h; ++i) h = (h << 8) | id[i];  // already uniform
+      return h;
+    }
+  };
+  std::unordered_map<crypto::Hash, const Key*, KeyIdHash> keys;
+};
 
 struct ApplyOptions {
   // Check every signature (step 4). A replay that trusts the signed tree
@@ -30,6 +51,8 @@ struct ApplyOptions {
   // Finds a decision id among the events before this one (for resolutions
   // that adopt earlier decisions). Without it, such references are refused.
   std::function<std::optional<Seq>(std::string_view decision_id)> find_decision;
+  // When set, projects and commitments are found through it (see SubjectIndex).
+  SubjectIndex* index = nullptr;
 };
 
 struct Applied {
