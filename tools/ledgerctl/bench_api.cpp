@@ -308,7 +308,10 @@ int BenchApi(const std::vector<std::string>& args, ApiFigures* figures) {
       "connections submitting the fan-out's events (each waits for its answer)")(
       "rate", po::value(&rate)->default_value(500), "events/s submitted during the fan-out phase")(
       "seconds", po::value(&seconds)->default_value(10),
-      "duration of the query and fan-out phases");
+      "duration of the query and fan-out phases")(
+      "query-seconds", po::value<double>(),
+      "duration of the query phase alone (default: --seconds); its requests are paced, so a "
+      "slow server stretches it");
   po::variables_map vm;
   int exit;
   if (!ParseFlags(args,
@@ -374,7 +377,8 @@ int BenchApi(const std::vector<std::string>& args, ApiFigures* figures) {
         std::chrono::duration<double>(static_cast<double>(query_clients) / query_rate));
     const auto start = Clock::now();
     const auto end =
-        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+        start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                    vm.count("query-seconds") ? vm["query-seconds"].as<double>() : seconds));
     for (std::size_t k = 0; k < query_clients; ++k) {
       threads.emplace_back([&, k, c = (*connections)[k].get()] {
         std::vector<double> mine;

@@ -308,7 +308,7 @@ int BenchFull(const std::vector<std::string>& args) {
   bool quick = false;
   std::uint64_t events = 0;
   std::size_t subscribers = 0, rows = 0;
-  double seconds = 0;
+  double seconds = 0, query_seconds = 0;
   int pg_port = 0;
   flags.add_options()("suite", po::value<std::string>(), "full")(
       "quick", po::bool_switch(&quick), "small sizes (CI): checks that every figure is produced")(
@@ -323,7 +323,9 @@ int BenchFull(const std::vector<std::string>& args) {
       "where the storage suite's databases go (default: a temporary directory)")(
       "rows", po::value(&rows), "rows per step of the storage suite (20000; quick 200)")(
       "subscribers", po::value(&subscribers), "fan-out subscribers (10000; quick 20)")(
-      "seconds", po::value(&seconds), "duration of the query and fan-out phases (10; quick 1)")(
+      "seconds", po::value(&seconds), "duration of the fan-out phase (10; quick 1)")(
+      "query-seconds", po::value(&query_seconds),
+      "duration of the paced query phase at 1,000 requests/s (2; quick 1)")(
       "pg-port", po::value(&pg_port)->default_value(0),
       "loopback port of the private PostgreSQL server (0: a free one)");
   po::variables_map vm;
@@ -331,7 +333,7 @@ int BenchFull(const std::vector<std::string>& args) {
   if (!ParseFlags(args,
                   "--suite full [--quick] [--json FILE] [--data DIR] [--keys DIR] [--events N] "
                   "[--ledgerd PATH] [--dir DIR] [--rows N] [--subscribers N] [--seconds S] "
-                  "[--pg-port P]",
+                  "[--query-seconds S] [--pg-port P]",
                   flags, nullptr, &vm, &exit)) {
     return exit;
   }
@@ -339,8 +341,10 @@ int BenchFull(const std::vector<std::string>& args) {
   if (!vm.count("rows")) rows = quick ? 200 : 20000;
   if (!vm.count("subscribers")) subscribers = quick ? 20 : 10000;
   if (!vm.count("seconds")) seconds = quick ? 1 : 10;
-  if (events == 0 || subscribers == 0 || seconds <= 0) {
-    return Usage("bench", "--events, --subscribers and --seconds must be positive");
+  if (!vm.count("query-seconds")) query_seconds = quick ? 1 : 2;
+  if (events == 0 || subscribers == 0 || seconds <= 0 || query_seconds <= 0) {
+    return Usage("bench",
+                 "--events, --subscribers, --seconds and --query-seconds must be positive");
   }
   if (ledgerd.empty()) ledgerd = FindLedgerd();
   if (ledgerd.empty() || ::access(ledgerd.c_str(), X_OK) != 0) {
@@ -391,7 +395,7 @@ int BenchFull(const std::vector<std::string>& args) {
   auto stored = RunStorage(storage);
   if (!stored.ok()) return Fail(stored.status());
   PrintStorage(*stored);
-  std::cout << "\n";
+  std::cout << std::endl;
   for (const StorageStep& s : stored->steps) {
     const std::string key =
         s.writers > 1 ? "append_writers" : "append_batch_" + std::to_string(s.batch);
@@ -423,7 +427,7 @@ int BenchFull(const std::vector<std::string>& args) {
   // programme suite; it leaves that checkpoint in the log).
   ProgrammeFigures programme;
   if (int rc = BenchProgramme(log_dir.string(), 1.0, &programme); rc != kOk) return rc;
-  std::cout << "\n";
+  std::cout << std::endl;
 
   // 4 (in process) and 6 (on disk): on the log as the demo left it.
   QueryFigures queries;
@@ -450,14 +454,15 @@ int BenchFull(const std::vector<std::string>& args) {
   // fan-out phase here with one subscriber).
   const std::string secs = Fixed(seconds, 3);
   ApiFigures load;
-  if (int rc = BenchApi({"bench", "--suite", "api", "--url", (*server)->url(), "--keys",
-                         keys_dir.string(), "--clients", "50", "--decisions",
-                         quick ? "200" : "5000", "--subscribers", "1", "--seconds", secs},
-                        &load);
+  if (int rc = BenchApi(
+          {"bench", "--suite", "api", "--url", (*server)->url(), "--keys", keys_dir.string(),
+           "--clients", "50", "--decisions", quick ? "200" : "5000", "--query-seconds",
+           Fixed(query_seconds, 3), "--subscribers", "1", "--seconds", "1"},
+          &load);
       rc != kOk) {
     return rc;
   }
-  std::cout << "\n";
+  std::cout << std::endl;
   // 5. Fan-out to --subscribers at 500 events/s; ledgerd's anonymous memory
   // before and at its peak gives the memory per subscriber.
   ApiFigures fanout;
@@ -465,11 +470,11 @@ int BenchFull(const std::vector<std::string>& args) {
   const double anon_before_kib = StatusKib((*server)->pid(), "RssAnon");
   {
     PeakSampler peak((*server)->pid());
-    const int rc =
-        BenchApi({"bench", "--suite", "api", "--url", (*server)->url(), "--keys", keys_dir.string(),
-                  "--clients", "1", "--decisions", "1", "--subscribers",
-                  std::to_string(subscribers), "--rate", "500", "--seconds", secs},
-                 &fanout);
+    const int rc = BenchApi(
+        {"bench", "--suite", "api", "--url", (*server)->url(), "--keys", keys_dir.string(),
+         "--clients", "1", "--decisions", "1", "--subscribers", std::to_string(subscribers),
+         "--rate", "500", "--seconds", secs, "--query-seconds", "0.1"},
+        &fanout);
     const double anon_peak_kib = peak.Stop();
     if (rc != kOk) return rc;
     kib_per_subscriber = (anon_peak_kib - std::min(anon_peak_kib, anon_before_kib)) /

@@ -242,22 +242,23 @@ struct PgRow {
 Status PgAppendBatch(PGconn* c, const Rows& rows, std::size_t from, std::size_t to) {
   if (PQenterPipelineMode(c) != 1) return PgError("pipeline", PQerrorMessage(c));
   const ledger::Timestamp now = ledger::Now();
-  std::size_t sent = 0;
   bool ok = PQsendQueryParams(c, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-  sent += ok;
   for (std::size_t i = from; ok && i < to; ++i) {
     const PgRow row(rows, i, now);
     ok = PQsendQueryPrepared(c, "append", 4, row.values, row.lengths, row.formats, 0) == 1;
-    sent += ok;
   }
   ok = ok && PQsendQueryParams(c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-  sent += ok;
   ok = PQpipelineSync(c) == 1 && ok;
-  Status status = ok ? Status::Ok() : PgError("send", PQerrorMessage(c));
+  // A failed send leaves the connection unusable: the bench stops there.
+  if (!ok) return PgError("send", PQerrorMessage(c));
+  Status status;
   // Each statement's result is followed by a null; the sync ends the batch.
   for (;;) {
     PGresult* r = PQgetResult(c);
-    if (!r) continue;
+    if (!r) {
+      if (PQstatus(c) == CONNECTION_BAD) return PgError("append", PQerrorMessage(c));
+      continue;
+    }
     const ExecStatusType type = PQresultStatus(r);
     if (type == PGRES_PIPELINE_SYNC) {
       PQclear(r);
