@@ -229,6 +229,16 @@ class LmdbStore final : public Store {
   Result<std::uint64_t> NewestCosigned(std::size_t witnesses) const override;
 
   Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const override {
+    std::pair<std::uint64_t, std::string> found;
+    Status s = VisitCheckpoint(at_most, [&found](std::uint64_t size, ByteView bytes) {
+      found = {size, std::string(AsText(bytes))};
+    });
+    if (!s.ok()) return s;
+    return found;
+  }
+
+  Status VisitCheckpoint(std::uint64_t at_most,
+                         const std::function<void(std::uint64_t, ByteView)>& visit) const override {
     ReadTxn r;
     if (Status s = BeginRead(&r); !s.ok()) return s;
     int rc;
@@ -249,7 +259,8 @@ class LmdbStore final : public Store {
                               "no checkpoint at a size <= " + std::to_string(at_most));
     }
     if (rc) return lmdb::Error(rc, "reading checkpoints");
-    return std::pair{lmdb::FromBigEndian(key), std::string(AsText(value))};
+    visit(lmdb::FromBigEndian(key), value);
+    return Status::Ok();
   }
 
   Result<std::vector<std::uint64_t>> Checkpoints() const override {

@@ -2,12 +2,14 @@
 
 #include "ledger/serialization.h"
 
+#include <algorithm>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/map.hpp>
 #include <cereal/types/optional.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+#include <cstring>
 #include <sstream>
 #include <streambuf>
 
@@ -96,7 +98,80 @@ namespace {
 
 constexpr std::string_view kMagic = "plstate";
 
+// cereal's portable binary input read straight from memory: the same bytes
+// as PortableBinaryInputArchive reads (a byte 1 first for little-endian
+// data), without its std::istream. A checkpoint is tens of megabytes of
+// small fields, and the stream's per-field calls were most of loading one.
+class StateArchive : public cereal::InputArchive<StateArchive, cereal::AllowEmptyClassElision> {
+ public:
+  explicit StateArchive(ByteView bytes)
+      : InputArchive(this), at_(bytes.data()), end_(bytes.data() + bytes.size()) {
+    std::uint8_t little_endian = 0;
+    Load<1>(&little_endian, 1);
+    swap_ = little_endian != 1;
+  }
+
+  template <std::size_t ElementSize>
+  void Load(void* out, std::size_t size) {
+    if (size > static_cast<std::size_t>(end_ - at_)) {
+      throw std::runtime_error("the state ends " + std::to_string(size) + " bytes early");
+    }
+    std::memcpy(out, at_, size);
+    at_ += size;
+    if constexpr (ElementSize > 1) {
+      if (swap_) {
+        auto* bytes = static_cast<std::uint8_t*>(out);
+        for (std::size_t i = 0; i < size; i += ElementSize) {
+          std::reverse(bytes + i, bytes + i + ElementSize);
+        }
+      }
+    }
+  }
+
+  // A stored length: every element takes at least one byte of what is left.
+  void Claim(std::uint64_t count) const {
+    if (count > static_cast<std::uint64_t>(end_ - at_)) {
+      throw std::runtime_error("a length of " + std::to_string(count) +
+                               " exceeds the bytes left in the state");
+    }
+  }
+
+  bool at_end() const { return at_ == end_; }
+
+ private:
+  const std::uint8_t* at_;
+  const std::uint8_t* end_;
+  bool swap_ = false;
+};
+
+template <class T>
+std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(StateArchive& ar, T& t) {
+  ar.Load<sizeof(T)>(std::addressof(t), sizeof(t));
+}
+template <class T>
+void CEREAL_LOAD_FUNCTION_NAME(StateArchive& ar, cereal::BinaryData<T>& data) {
+  ar.Load<sizeof(std::remove_pointer_t<T>)>(data.data, static_cast<std::size_t>(data.size));
+}
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(StateArchive& ar, cereal::NameValuePair<T>& t) {
+  ar(t.value);
+}
+template <class T>
+void CEREAL_SERIALIZE_FUNCTION_NAME(StateArchive& ar, cereal::SizeTag<T>& t) {
+  ar(t.size);
+  ar.Claim(t.size);
+}
+
 }  // namespace
+}  // namespace pl::projections
+
+// The output archive whose bytes StateArchive reads (cereal's traits ask).
+template <>
+struct cereal::traits::detail::get_output_from_input<pl::projections::StateArchive> {
+  using type = cereal::PortableBinaryOutputArchive;
+};
+
+namespace pl::projections {
 
 std::string StateBytes(const ProgrammeState& state) {
   std::ostringstream out(std::ios::binary);
@@ -119,9 +194,12 @@ std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& ro
   return out;
 }
 
-Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root) {
-  const std::size_t header = kMagic.size() + 4 + 32;
-  if (bytes.size() < header + 32 ||
+namespace {
+constexpr std::size_t kHeader = kMagic.size() + 4 + 32;
+}  // namespace
+
+Status CheckCheckpoint(ByteView bytes, crypto::Hash* root) {
+  if (bytes.size() < kHeader + 32 ||
       std::string_view(reinterpret_cast<const char*>(bytes.data()), kMagic.size()) != kMagic) {
     return Status::Corruption("checkpoint.format", "not a state checkpoint");
   }
@@ -137,18 +215,25 @@ Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root) {
                                                         ", this build writes " +
                                                         std::to_string(kStateFormat));
   }
-  std::copy(bytes.begin() + kMagic.size() + 4, bytes.begin() + header, root->begin());
-  ledger::ByteViewStreambuf buf(body.subspan(header));
-  std::istream in(&buf);
+  std::copy(bytes.begin() + kMagic.size() + 4, bytes.begin() + kHeader, root->begin());
+  return Status::Ok();
+}
+
+Result<ProgrammeState> DecodeCheckedCheckpoint(ByteView bytes) {
   ProgrammeState state;
   try {
-    cereal::PortableBinaryInputArchive ar(in);
+    StateArchive ar(bytes.subspan(kHeader, bytes.size() - kHeader - 32));
     ar(state);
+    if (!ar.at_end()) return Status::Corruption("checkpoint.decode", "extra bytes after the state");
   } catch (const std::exception& e) {
     return Status::Corruption("checkpoint.decode", e.what());
   }
-  if (!buf.at_end()) return Status::Corruption("checkpoint.decode", "extra bytes after the state");
   return state;
+}
+
+Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root) {
+  if (Status s = CheckCheckpoint(bytes, root); !s.ok()) return s;
+  return DecodeCheckedCheckpoint(bytes);
 }
 
 }  // namespace pl::projections

@@ -22,6 +22,11 @@ std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& ro
 // Corruption ("checkpoint.*") when the bytes are damaged, of another format,
 // or do not decode; *root receives the log root the state was taken at.
 Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root);
+// Its two halves: the checks alone (format, digest, version; *root set), and
+// the state of bytes that passed them. Decode only checked bytes: a damaged
+// length could otherwise ask for far more memory than the bytes hold.
+Status CheckCheckpoint(ByteView bytes, crypto::Hash* root);
+Result<ProgrammeState> DecodeCheckedCheckpoint(ByteView bytes);
 
 // The state's canonical bytes (the cereal part alone): equal states, equal bytes.
 std::string StateBytes(const ProgrammeState& state);

@@ -193,6 +193,12 @@ class Store {
   // The newest checkpoint with size <= at_most, as (size, bytes);
   // "store.not_found" if none.
   virtual Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const = 0;
+  // The same without copying the bytes: calls visit(size, bytes) inside the
+  // read transaction; the bytes are the mapped LMDB pages, valid only until
+  // visit returns. Same errors (visit is not called then).
+  virtual Status VisitCheckpoint(
+      std::uint64_t at_most,
+      const std::function<void(std::uint64_t size, ByteView bytes)>& visit) const = 0;
   // Sizes of all stored checkpoints, ascending.
   virtual Result<std::vector<std::uint64_t>> Checkpoints() const = 0;
   // The number of events with recorded_at <= t, i.e. the sequence of the first
