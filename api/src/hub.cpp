@@ -45,8 +45,7 @@ std::string UpdateTail(std::uint64_t sequence, std::string_view kind, const ledg
   return tail;
 }
 
-std::shared_ptr<const std::string> Compose(std::string_view head, const std::string& id,
-                                           const std::string& tail) {
+Message Compose(std::string_view head, const std::string& id, const std::string& tail) {
   std::string text;
   text.reserve(head.size() + id.size() + tail.size());
   text.append(head).append(id).append(tail);
@@ -120,9 +119,38 @@ std::vector<std::string> InitialUpdates(Topic topic, const projections::Programm
 }
 
 constexpr std::uint64_t kCatchUpChunk = 256;
+
+Messages One(Message m) { return Pushes::Of({std::move(m)}); }
+
+// "s7" -> 7; nullopt for anything else.
+std::optional<std::uint64_t> NumberOf(const std::string& id) {
+  if (id.size() < 2 || id.size() > 20 || id[0] != 's' || id[1] == '0') return std::nullopt;
+  std::uint64_t n = 0;
+  for (std::size_t i = 1; i < id.size(); ++i) {
+    if (id[i] < '0' || id[i] > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(id[i] - '0');
+  }
+  return n;
+}
 constexpr auto kSummaryInterval = std::chrono::milliseconds(250);
 
 }  // namespace
+
+std::shared_ptr<const Pushes> Pushes::Of(std::vector<Message> messages) {
+  auto pushes = std::make_shared<Pushes>();
+  if (messages.size() > 1 && messages.size() <= kMaxArray) {
+    std::size_t bytes = messages.size() + 1;
+    for (const Message& m : messages) bytes += m->size();
+    pushes->array.reserve(bytes);
+    for (const Message& m : messages) {
+      pushes->array += pushes->array.empty() ? '[' : ',';
+      pushes->array += *m;
+    }
+    pushes->array += ']';
+  }
+  pushes->messages = std::move(messages);
+  return pushes;
+}
 
 struct Hub::Subscription {
   std::string id;
@@ -138,23 +166,50 @@ struct Hub::Subscription {
   std::vector<Message> buffer;  // live messages held while catching up
 };
 
-struct Hub::Pending {
-  struct Event {
-    const Published* published;
-    std::string tail;
-  };
+struct Hub::Commit {
   struct Update {
     Topic topic;
     std::uint64_t sequence;
     std::string tail;
   };
-  std::vector<Event> events;
+  std::vector<Published> events;
   std::vector<Update> updates;  // by sequence
 };
 
-Hub::Hub(projections::Programme& programme, std::size_t max_buffered)
-    : programme_(programme), max_buffered_(std::max<std::size_t>(1, max_buffered)) {
+// What one round pushes: every event and update of its commits, each
+// serialized once (when a subscription first needs it) and composed once
+// per subscription id.
+struct Hub::Round {
+  struct Item {
+    Topic topic;
+    std::uint64_t sequence;
+    const Published* event = nullptr;  // events topic
+    std::string tail;                  // serialized on first use for events
+    std::vector<std::pair<std::string, Message>> by_id;
+
+    const Message& For(const std::string& id) {
+      for (const auto& [i, m] : by_id) {
+        if (i == id) return m;
+      }
+      if (event && tail.empty()) tail = EventTail(event->event, event->authority);
+      by_id.emplace_back(id, Compose(topic == Topic::kEvents ? kEventHead : kUpdateHead, id, tail));
+      return by_id.back().second;
+    }
+  };
+  std::vector<Commit> commits;
+  std::vector<Item> items;  // in log order, per topic
+  // The same picks under the same id are the same list: shared.
+  std::map<std::pair<std::string, std::vector<std::uint32_t>>, Messages> lists;
+};
+
+Hub::Hub(projections::Programme& programme, std::size_t max_buffered,
+         std::chrono::milliseconds round_interval, std::size_t max_queued_events)
+    : programme_(programme),
+      max_buffered_(std::max<std::size_t>(1, max_buffered)),
+      round_interval_(round_interval),
+      max_queued_events_(std::max<std::size_t>(1, max_queued_events)) {
   summary_thread_ = std::thread([this] { SummaryLoop(); });
+  fanout_thread_ = std::thread([this] { FanoutLoop(); });
 }
 
 Hub::~Hub() {
@@ -163,7 +218,10 @@ Hub::~Hub() {
     stopping_ = true;
   }
   summary_wake_.notify_all();
+  fanout_wake_.notify_all();
+  fanout_room_.notify_all();
   summary_thread_.join();
+  fanout_thread_.join();
 }
 
 Result<std::pair<std::string, std::uint64_t>> Hub::Subscribe(std::weak_ptr<Subscriber> subscriber,
@@ -196,20 +254,23 @@ Result<std::pair<std::string, std::uint64_t>> Hub::Subscribe(std::weak_ptr<Subsc
   sub->spec = spec;
 
   // Registers the subscription as catching up, live from `size` on.
+  // REQUIRES: mutex_ held.
   std::uint64_t size = 0;
   auto enrol = [&](std::uint64_t at) {
     size = at;
-    sub->id = "s" + std::to_string(next_id_++);
+    const std::uint64_t number = ++next_number_[sub->owner];
+    sub->id = "s" + std::to_string(number);
     sub->live_from = at;
-    subscriptions_.emplace(sub->id, sub);
+    subscriptions_.emplace(Key{sub->owner, number}, sub);
     if (*topic == Topic::kSummary) ++summary_subscriptions_;
   };
 
   std::vector<std::string> initial;  // state topics: the current entities (update tails)
   if (*topic == Topic::kEvents) {
     std::lock_guard lock(mutex_);
-    // Every event >= the size read here is published after this point, so
-    // the subscription sees it live (or buffered): nothing falls between.
+    // Every event >= the size read here is routed after this point (the
+    // fan-out routes by sequence, under this lock), so the subscription sees
+    // it live (or buffered): nothing falls between.
     const std::uint64_t now = programme_.store().size();
     if (spec.from && *spec.from > now) {
       return Status::Invalid("subscribe.from", "from " + std::to_string(*spec.from) +
@@ -218,9 +279,10 @@ Result<std::pair<std::string, std::uint64_t>> Hub::Subscribe(std::weak_ptr<Subsc
     }
     enrol(now);
   } else {
-    // The readers' state only moves after the writer's commit, and the commit
-    // is published after that: registering under the state's lock pins the
-    // initial content and the first live update to the same point.
+    // The readers' state only moves after the writer's commit, and the
+    // commit's updates are read from that state when it is published:
+    // registering under the state's lock pins the initial content and the
+    // first live update to the same point.
     std::vector<std::string> tails;
     programme_.WithTallied([&](const projections::ProgrammeState& s,
                                const projections::Tallies& tallies) {
@@ -241,7 +303,7 @@ Result<std::pair<std::string, std::uint64_t>> Hub::Subscribe(std::weak_ptr<Subsc
   // (unsubscribed meanwhile, or too slow).
   auto deliver = [&](std::string_view head, const std::string& tail) {
     if (!active()) return false;
-    if (!self->AwaitRoom() || !self->Deliver(Compose(head, id, tail))) {
+    if (!self->AwaitRoom() || !self->Deliver(One(Compose(head, id, tail)))) {
       Overflowed(self);
       return false;
     }
@@ -289,9 +351,10 @@ bool Hub::GoLive(const std::shared_ptr<Subscription>& sub) {
     if (!sub->active) return false;
     overflowed = sub->overflowed;
     if (!overflowed) {
-      for (Message& m : sub->buffer) out.push_back({sub->subscriber, std::move(m)});
-      sub->buffer.clear();
-      sub->buffer.shrink_to_fit();
+      if (!sub->buffer.empty()) {
+        out.push_back({sub->subscriber, sub->owner, Pushes::Of(std::move(sub->buffer))});
+      }
+      sub->buffer = {};
       sub->live = true;
     }
   }
@@ -303,44 +366,38 @@ bool Hub::GoLive(const std::shared_ptr<Subscription>& sub) {
   return true;
 }
 
-Status Hub::Unsubscribe(const Subscriber* subscriber, const std::string& id) {
-  std::lock_guard lock(mutex_);
-  auto it = subscriptions_.find(id);
-  if (it == subscriptions_.end() || it->second->owner != subscriber) {
-    return Status::NotFound("subscribe.unknown", "no subscription " + id + " on this session");
-  }
+void Hub::EndLocked(std::map<Key, std::shared_ptr<Subscription>>::iterator it) {
   it->second->active = false;
   if (it->second->topic == Topic::kSummary) --summary_subscriptions_;
   subscriptions_.erase(it);
+}
+
+Status Hub::Unsubscribe(const Subscriber* subscriber, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  const std::optional<std::uint64_t> number = NumberOf(id);
+  auto it = number ? subscriptions_.find(Key{subscriber, *number}) : subscriptions_.end();
+  if (it == subscriptions_.end()) {
+    return Status::NotFound("subscribe.unknown", "no subscription " + id + " on this session");
+  }
+  EndLocked(it);
   return Status::Ok();
 }
 
 void Hub::Drop(const Subscriber* subscriber) {
   std::lock_guard lock(mutex_);
-  for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
-    if (it->second->owner == subscriber) {
-      it->second->active = false;
-      if (it->second->topic == Topic::kSummary) --summary_subscriptions_;
-      it = subscriptions_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  auto it = subscriptions_.lower_bound(Key{subscriber, 0});
+  while (it != subscriptions_.end() && it->first.first == subscriber) EndLocked(it++);
+  next_number_.erase(subscriber);
 }
 
 void Hub::Overflowed(const std::shared_ptr<Subscriber>& subscriber) {
   bool had = false;
   {
     std::lock_guard lock(mutex_);
-    for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
-      if (it->second->owner == subscriber.get()) {
-        had = true;
-        it->second->active = false;
-        if (it->second->topic == Topic::kSummary) --summary_subscriptions_;
-        it = subscriptions_.erase(it);
-      } else {
-        ++it;
-      }
+    auto it = subscriptions_.lower_bound(Key{subscriber.get(), 0});
+    while (it != subscriptions_.end() && it->first.first == subscriber.get()) {
+      had = true;
+      EndLocked(it++);
     }
     if (had) ++dropped_;
   }
@@ -351,23 +408,23 @@ void Hub::Overflowed(const std::shared_ptr<Subscriber>& subscriber) {
 void Hub::DeliverAll(std::vector<Outgoing>& out) {
   std::vector<const Subscriber*> dropped;
   for (Outgoing& o : out) {
+    if (std::find(dropped.begin(), dropped.end(), o.owner) != dropped.end()) continue;
     std::shared_ptr<Subscriber> s = o.to.lock();
-    if (!s || std::find(dropped.begin(), dropped.end(), s.get()) != dropped.end()) continue;
-    if (!s->Deliver(std::move(o.message))) {
-      dropped.push_back(s.get());
+    if (!s) continue;
+    if (!s->Deliver(std::move(o.messages))) {
+      dropped.push_back(o.owner);
       Overflowed(s);
     }
   }
 }
 
-void Hub::Publish(const std::vector<Published>& events) {
+void Hub::Publish(std::vector<Published> events) {
   if (events.empty()) return;
-  bool want_events = false, want_projects = false, want_commitments = false,
-       want_partnerships = false, wake_summary = false;
+  bool want_projects = false, want_commitments = false, want_partnerships = false,
+       wake_summary = false;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, sub] : subscriptions_) {
-      want_events = want_events || sub->topic == Topic::kEvents;
+    for (const auto& [key, sub] : subscriptions_) {
       want_projects = want_projects || sub->topic == Topic::kProjects;
       want_commitments = want_commitments || sub->topic == Topic::kCommitments;
       want_partnerships = want_partnerships || sub->topic == Topic::kPartnerships;
@@ -376,14 +433,7 @@ void Hub::Publish(const std::vector<Published>& events) {
   }
   if (wake_summary) summary_wake_.notify_all();
 
-  // Each message body is serialized once here; per subscriber only its id is
-  // spliced in.
-  Pending pending;
-  if (want_events) {
-    pending.events.reserve(events.size());
-    for (const Published& p : events)
-      pending.events.push_back({&p, EventTail(p.event, p.authority)});
-  }
+  Commit commit;
   if (want_projects || want_commitments || want_partnerships) {
     const std::uint64_t first = events.front().event.sequence;
     std::set<std::string> touched;
@@ -395,7 +445,7 @@ void Hub::Publish(const std::vector<Published>& events) {
         if (!wanted) return;
         auto it = map.find(id);
         if (it == map.end() || it->second.last_seq < first) return;
-        pending.updates.push_back(
+        commit.updates.push_back(
             {topic, it->second.last_seq,
              UpdateTail(it->second.last_seq, KindOf(topic), projections::ToValue(it->second))});
       };
@@ -406,41 +456,92 @@ void Hub::Publish(const std::vector<Published>& events) {
       }
     });
     std::stable_sort(
-        pending.updates.begin(), pending.updates.end(),
-        [](const Pending::Update& a, const Pending::Update& b) { return a.sequence < b.sequence; });
+        commit.updates.begin(), commit.updates.end(),
+        [](const Commit::Update& a, const Commit::Update& b) { return a.sequence < b.sequence; });
   }
-  if (!pending.events.empty() || !pending.updates.empty()) Route(pending);
+  // The events are serialized by the fan-out thread, once, if anyone wants them.
+  commit.events = std::move(events);
+  {
+    std::unique_lock lock(mutex_);
+    fanout_room_.wait(lock, [this] { return stopping_ || queued_events_ < max_queued_events_; });
+    queued_events_ += commit.events.size();
+    commits_.push_back(std::move(commit));
+  }
+  fanout_wake_.notify_one();
 }
 
-void Hub::Route(const Pending& pending) {
+void Hub::FanoutLoop() {
+  auto last = std::chrono::steady_clock::now() - round_interval_;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    fanout_wake_.wait(lock, [this] { return stopping_ || !commits_.empty(); });
+    if (commits_.empty()) return;  // stopping, and everything published went out
+    // At most one round per interval: what arrives meanwhile joins it.
+    fanout_wake_.wait_until(lock, last + round_interval_, [this] { return stopping_; });
+    Round round;
+    round.commits.assign(std::make_move_iterator(commits_.begin()),
+                         std::make_move_iterator(commits_.end()));
+    commits_.clear();
+    queued_events_ = 0;
+    fanout_room_.notify_all();
+    lock.unlock();
+
+    last = std::chrono::steady_clock::now();
+    for (Commit& c : round.commits) {
+      for (const Published& p : c.events) {
+        round.items.push_back({Topic::kEvents, p.event.sequence, &p, {}, {}});
+      }
+      for (Commit::Update& u : c.updates) {
+        round.items.push_back({u.topic, u.sequence, nullptr, std::move(u.tail), {}});
+      }
+    }
+    Route(round);
+    lock.lock();
+  }
+}
+
+void Hub::Route(Round& round) {
   std::lock_guard deliver(deliver_mutex_);
   std::vector<Outgoing> out;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, sub] : subscriptions_) {
-      auto emit = [&, &id = id, &sub = sub](std::string_view head, const std::string& tail) {
-        Message m = Compose(head, id, tail);
-        if (sub->live) {
-          out.push_back({sub->subscriber, std::move(m)});
-        } else if (!sub->overflowed) {
+    std::vector<std::uint32_t> picks;
+    for (const auto& [key, sub] : subscriptions_) {
+      if (sub->topic == Topic::kSummary) continue;  // the summary has its own thread
+      picks.clear();
+      for (std::uint32_t i = 0; i < round.items.size(); ++i) {
+        const Round::Item& item = round.items[i];
+        if (item.topic != sub->topic || item.sequence < sub->live_from) continue;
+        if (item.event && !Matches(sub->spec, item.event->event, item.event->subjects)) continue;
+        picks.push_back(i);
+      }
+      if (picks.empty()) continue;
+      if (!sub->live) {
+        if (sub->overflowed) continue;
+        for (std::uint32_t i : picks) {
           if (sub->buffer.size() >= max_buffered_) {
             sub->overflowed = true;  // dropped as too slow when its catch-up ends
-            sub->buffer.clear();
-          } else {
-            sub->buffer.push_back(std::move(m));
+            sub->buffer = {};
+            break;
           }
+          sub->buffer.push_back(round.items[i].For(sub->id));
         }
-      };
-      if (sub->topic == Topic::kEvents) {
-        for (const Pending::Event& e : pending.events) {
-          const Published& p = *e.published;
-          if (p.event.sequence < sub->live_from) continue;
-          if (Matches(sub->spec, p.event, p.subjects)) emit(kEventHead, e.tail);
-        }
-      } else if (sub->topic != Topic::kSummary) {  // the summary has its own thread
-        for (const Pending::Update& u : pending.updates) {
-          if (u.topic == sub->topic && u.sequence >= sub->live_from) emit(kUpdateHead, u.tail);
-        }
+        continue;
+      }
+      Messages& list = round.lists[{sub->id, picks}];
+      if (!list) {
+        std::vector<Message> messages;
+        messages.reserve(picks.size());
+        for (std::uint32_t i : picks) messages.push_back(round.items[i].For(sub->id));
+        list = Pushes::Of(std::move(messages));
+      }
+      if (!out.empty() && out.back().owner == sub->owner) {
+        // A session's subscriptions are adjacent: one delivery for all of them.
+        std::vector<Message> merged = out.back().messages->messages;
+        merged.insert(merged.end(), list->messages.begin(), list->messages.end());
+        out.back().messages = Pushes::Of(std::move(merged));
+      } else {
+        out.push_back({sub->subscriber, sub->owner, list});
       }
     }
   }
@@ -469,11 +570,11 @@ void Hub::SummaryLoop() {
       std::vector<Outgoing> out;
       {
         std::lock_guard inner(mutex_);
-        for (const auto& [id, sub] : subscriptions_) {
+        for (const auto& [key, sub] : subscriptions_) {
           if (sub->topic != Topic::kSummary || size <= sub->live_from) continue;
-          Message m = Compose(kUpdateHead, id, tail);
+          Message m = Compose(kUpdateHead, sub->id, tail);
           if (sub->live) {
-            out.push_back({sub->subscriber, std::move(m)});
+            out.push_back({sub->subscriber, sub->owner, One(std::move(m))});
           } else {
             sub->buffer.clear();  // only the newest summary matters
             sub->buffer.push_back(std::move(m));

@@ -1,14 +1,25 @@
 // Hub: live subscriptions and their fan-out, independent of the transport.
 //
-// The writer publishes each commit's events in log order. Every subscription
-// receives the messages (already serialized JSON text) that match it. A
-// subscription that asks for a catch-up from sequence F first gets the
+// The writer publishes each commit's events in log order and goes back to
+// committing: Publish() only queues them. The hub's own fan-out thread takes
+// every commit queued since its last round (a round at most every
+// round_interval, so that thousands of subscribers get a few larger
+// deliveries a second rather than one per commit), serializes each event
+// once, and hands every subscriber that round's messages in one Deliver().
+// Subscription ids are numbered per session ("s1", "s2", ...), so the many
+// sessions holding the same subscription ("s1" on every event) share the
+// very same message bytes and the same list of them.
+//
+// A subscription that asks for a catch-up from sequence F first gets the
 // stored events [F, S) read from the store, where S is the log size at the
 // moment it registered, then the live events from S on, which the hub
 // buffered meanwhile: no gap and no duplicate across the switch.
 //
-// Delivery never blocks the writer: Deliver() on a Subscriber only queues;
-// a subscriber whose queue is full is told to close (too slow) and dropped.
+// Delivery never blocks the writer or the fan-out: Deliver() on a Subscriber
+// only queues; a subscriber whose queue is full is told to close (too slow)
+// and dropped. The queue between the writer and the fan-out thread is
+// bounded too (max_queued_events); only when the fan-out itself falls that
+// far behind does Publish() wait, which slows commits, not other clients.
 //
 // Thread-safety: every method may be called from any thread. Publish() is
 // called by the one writer thread; Subscribe() does its catch-up in the
@@ -21,12 +32,14 @@
 //   {"op":"update","subscription":"s1","sequence":N,"kind":"project","entity":{...}}
 // An update carries an entity as it stands after the commit that changed it;
 // an entity changed by several events of one commit is pushed once, with the
-// sequence of the last of them. The summary is pushed at most four times a
+// sequence of the last of them. The summary is pushed at most four a
 // second, coalesced, with the sequence of the last event it includes.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,13 +61,33 @@ struct Published {
   std::vector<std::string> subjects;
 };
 
-// The receiving side of a session. Thread-safe: called from the writer thread.
+// One pushed message (JSON text), shared by every session that gets it.
+using Message = std::shared_ptr<const std::string>;
+
+// Pushes for one subscriber, in order; shared by every subscriber that gets
+// the same ones.
+struct Pushes {
+  // A batched WebSocket message holds at most this many (docs/api.md).
+  static constexpr std::size_t kMaxArray = 256;
+
+  // `array` is made when there are 2 to kMaxArray messages.
+  static std::shared_ptr<const Pushes> Of(std::vector<Message> messages);
+
+  std::vector<Message> messages;
+  // The same messages as one JSON array (the form a session that asked for
+  // "batch": true sends), made once for every session; empty when not made.
+  std::string array;
+};
+using Messages = std::shared_ptr<const Pushes>;
+
+// The receiving side of a session. Thread-safe: called from the hub's threads.
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
-  // Queues one message; returns false when the subscriber's queue is full
-  // (the hub then drops every subscription of it and calls Overflow()).
-  virtual bool Deliver(std::shared_ptr<const std::string> message) = 0;
+  // Queues the messages, in order, all or none; returns false when the
+  // subscriber's queue has no room for all of them (the hub then drops
+  // every subscription of it and calls Overflow()).
+  virtual bool Deliver(Messages messages) = 0;
   // Closes the session as too slow (close code 1008, "session.too_slow").
   virtual void Overflow() = 0;
   // Called by a catch-up before each Deliver(): waits until the queue has
@@ -74,9 +107,17 @@ struct SubscriptionSpec {
 class Hub {
  public:
   // max_buffered bounds the live messages held for one subscription while
-  // its catch-up runs; more, and it is dropped as too slow.
-  explicit Hub(projections::Programme& programme, std::size_t max_buffered = 65536);
-  ~Hub();  // stops the summary thread
+  // its catch-up runs; more, and it is dropped as too slow. round_interval:
+  // the fan-out delivers at most once per interval (a commit waits that long
+  // at most before it goes out; zero: as soon as the previous round is done).
+  // max_queued_events: events published and not yet fanned out, at most.
+  explicit Hub(projections::Programme& programme, std::size_t max_buffered = 65536,
+               std::chrono::milliseconds round_interval = kRoundInterval,
+               std::size_t max_queued_events = 100000);
+  ~Hub();  // fans out what is queued, then stops its threads
+
+  // 2,000 subscribers at 500 events/s get 20 deliveries a second each.
+  static constexpr std::chrono::milliseconds kRoundInterval{50};
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
@@ -97,43 +138,57 @@ class Hub {
   // Drops every subscription of a subscriber (on disconnect).
   void Drop(const Subscriber* subscriber);
 
-  // Called by the writer, in log order, after each commit.
-  void Publish(const std::vector<Published>& events);
+  // Called by the writer, in log order, after each commit. Queues the events
+  // for the fan-out thread and returns.
+  void Publish(std::vector<Published> events);
 
   std::size_t subscriptions() const;
   std::uint64_t dropped_slow() const;
 
  private:
   struct Subscription;
-  using Message = std::shared_ptr<const std::string>;
+  // Subscriptions by session, then by number: a session's are adjacent.
+  using Key = std::pair<const Subscriber*, std::uint64_t>;
   struct Outgoing {
     std::weak_ptr<Subscriber> to;
-    Message message;
+    const Subscriber* owner;
+    Messages messages;
   };
-  struct Pending;  // one publish's serialized messages
+  struct Commit;  // one publish: its events and the state updates it made
+  struct Round;   // the commits fanned out together
 
-  void Route(const Pending& pending);
+  void FanoutLoop();
+  void Route(Round& round);
   // Delivers in order; drops (and tells) subscribers whose queue is full.
   // REQUIRES: deliver_mutex_ held, mutex_ not held.
   void DeliverAll(std::vector<Outgoing>& out);
   void Overflowed(const std::shared_ptr<Subscriber>& subscriber);
+  // Ends one subscription. REQUIRES: mutex_ held.
+  void EndLocked(std::map<Key, std::shared_ptr<Subscription>>::iterator it);
   bool GoLive(const std::shared_ptr<Subscription>& sub);
   void SummaryLoop();
 
   projections::Programme& programme_;
   const std::size_t max_buffered_;
+  const std::chrono::milliseconds round_interval_;
+  const std::size_t max_queued_events_;
   // Held across a routing and its delivery, so that a subscription switching
   // from catch-up to live never sees a live message overtake a buffered one.
   std::mutex deliver_mutex_;
   mutable std::mutex mutex_;  // everything below
-  std::map<std::string, std::shared_ptr<Subscription>> subscriptions_;
-  std::uint64_t next_id_ = 1;
+  std::map<Key, std::shared_ptr<Subscription>> subscriptions_;
+  std::map<const Subscriber*, std::uint64_t> next_number_;  // per session
   std::uint64_t dropped_ = 0;
   std::size_t summary_subscriptions_ = 0;
   bool summary_dirty_ = false;
   bool stopping_ = false;
   std::condition_variable summary_wake_;
+  std::deque<Commit> commits_;  // published, not yet fanned out
+  std::size_t queued_events_ = 0;
+  std::condition_variable fanout_wake_;
+  std::condition_variable fanout_room_;
   std::thread summary_thread_;
+  std::thread fanout_thread_;
 };
 
 }  // namespace pl::api

@@ -27,12 +27,8 @@ namespace {
 
 // Subscriptions one session may hold at once.
 constexpr std::size_t kMaxSubscriptions = 64;
-// Pushes sent together at most, in a session that asked for batches.
-constexpr std::size_t kMaxBatch = 256;
 // Nesting accepted in a request (docs/api.md).
 constexpr unsigned kMaxDepth = 16;
-
-using Message = std::shared_ptr<const std::string>;
 
 Message Serialize(const Value& v) {
   return std::make_shared<const std::string>(ledger::CanonicalJson(v));
@@ -67,6 +63,9 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     // The size limit is enforced in OnRead, so that an oversized message is
     // answered (request.too_large) and closed with a reason, not just cut.
     ws_.read_message_max(0);
+    // Each message goes out as one frame: Beast's default cuts messages into
+    // 4 KB frames, one system call each, and a batch of pushes is tens of KB.
+    ws_.auto_fragment(false);
     // The upgrade's Authorization header (checked by the HTTP session) opens
     // the audit trail for the whole session; so may the auth op later.
     std::optional<std::string_view> authorization;
@@ -81,14 +80,16 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   // --- Subscriber (any thread) ---
 
-  bool Deliver(Message message) override {
+  bool Deliver(Messages messages) override {
     if (closed_.load()) return true;  // closing: nothing more goes out, and it is not slow
-    if (queued_.fetch_add(1) >= max_queued_) {
-      queued_.fetch_sub(1);
+    const std::size_t n = messages->messages.size();
+    if (queued_.fetch_add(n) + n > max_queued_) {
+      queued_.fetch_sub(n);
       return false;
     }
-    net::post(strand_, [self = this->shared_from_this(), m = std::move(message)]() mutable {
-      self->Push(std::move(m), true);
+    // One post for the whole delivery (a round of the hub's fan-out).
+    net::post(strand_, [self = this->shared_from_this(), m = std::move(messages)]() mutable {
+      self->PushPushes(std::move(m));
     });
     return true;
   }
@@ -124,9 +125,13 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
  private:
   enum class Close { kNone, kTooSlow, kTooLarge, kStopping };
+  // An answer (message), or a delivery of pushes (counted).
   struct Outgoing {
     Message message;
-    bool counted;  // a subscription message, counted against max_queued
+    Messages pushes;
+    bool counted;  // subscription messages, counted against max_queued
+    std::size_t size() const { return pushes ? pushes->messages.size() : 1; }
+    const std::string& at(std::size_t i) const { return pushes ? *pushes->messages[i] : *message; }
   };
 
   void OnAccept(beast::error_code ec) {
@@ -150,7 +155,7 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     if (close_ != Close::kNone || finished_) return;
     // A client that does not read its answers is not read from either, so
     // the answers waiting for it stay bounded; OnWrite resumes.
-    if (queue_.size() >= max_queued_) {
+    if (queue_messages_ >= max_queued_) {
       read_paused_ = true;
       return;
     }
@@ -339,30 +344,38 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   // --- writing (strand) ---
 
-  void Respond(const Value& response) { Push(Serialize(response), false); }
+  void Respond(const Value& response) { Push(Serialize(response)); }
 
   // Any thread: the answer to a request handed to the protocol.
   void Complete(Message response) {
     net::post(strand_, [self = this->shared_from_this(), m = std::move(response)]() mutable {
       --self->pending_;
-      self->Push(std::move(m), false);
+      self->Push(std::move(m));
     });
   }
 
   void SendFromAnyThread(const Value& response) {
     net::post(strand_, [self = this->shared_from_this(), m = Serialize(response)]() mutable {
-      self->Push(std::move(m), false);
+      self->Push(std::move(m));
     });
   }
 
-  void Push(Message message, bool counted) {
-    const bool accepting = !close_sent_ && !finished_ && close_ != Close::kTooSlow &&
-                           !(counted && close_ != Close::kNone);
-    if (!accepting) {
-      if (counted) Release();
-      return;
-    }
-    queue_.push_back({std::move(message), counted});
+  // Subscription messages, counted against max_queued; written after what
+  // is queued, together when the session batches.
+  void PushPushes(Messages pushes) {
+    const std::size_t n = pushes->messages.size();
+    if (close_sent_ || finished_ || close_ != Close::kNone) return Release(n);
+    if (n == 0) return;
+    queue_messages_ += n;
+    queue_.push_back({nullptr, std::move(pushes), true});
+    Continue();
+  }
+
+  // An answer to a request: written after what is queued.
+  void Push(Message message) {
+    if (close_sent_ || finished_ || close_ == Close::kTooSlow) return;
+    ++queue_messages_;
+    queue_.push_back({std::move(message), nullptr, false});
     Continue();
   }
 
@@ -390,44 +403,62 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   void DoWrite() {
     writing_ = true;
     ws_.text(true);
+    auto on_write = beast::bind_front_handler(&WebSocketSession::OnWrite, this->shared_from_this());
+    const Outgoing& front = queue_.front();
+    in_flight_ = 1;
+    if (!batch_pushes_ || !front.counted) {
+      ws_.async_write(net::buffer(front.at(front_index_)), std::move(on_write));
+      return;
+    }
     // A batching session gets the pushes queued at the front (those that
     // piled up behind the previous write) as one JSON array: one frame and
     // one system call for many events, which is what lets thousands of
-    // subscribers follow hundreds of events a second.
-    in_flight_ = 1;
-    if (batch_pushes_ && queue_.front().counted) {
-      while (in_flight_ < queue_.size() && in_flight_ < kMaxBatch && queue_[in_flight_].counted) {
-        ++in_flight_;
-      }
-    }
-    if (in_flight_ == 1) {
-      ws_.async_write(
-          net::buffer(*queue_.front().message),
-          beast::bind_front_handler(&WebSocketSession::OnWrite, this->shared_from_this()));
+    // subscribers follow hundreds of events a second. A delivery alone at
+    // the front goes out as the array the hub made once for every session.
+    const bool alone = queue_.size() == 1 || !queue_[1].counted;
+    if (front_index_ == 0 && alone && !front.pushes->array.empty()) {
+      in_flight_ = front.size();
+      ws_.async_write(net::buffer(front.pushes->array), std::move(on_write));
       return;
     }
-    batch_.clear();
-    batch_ += '[';
-    for (std::size_t i = 0; i < in_flight_; ++i) {
-      if (i > 0) batch_ += ',';
-      batch_ += *queue_[i].message;
+    std::size_t n = 0;
+    for (std::size_t e = 0, i = front_index_; e < queue_.size() && queue_[e].counted; ++e, i = 0) {
+      for (; i < queue_[e].size() && n < Pushes::kMaxArray; ++i, ++n) {
+        batch_ += n == 0 ? '[' : ',';
+        batch_ += queue_[e].at(i);
+      }
+    }
+    if (n == 1) {
+      batch_.clear();
+      ws_.async_write(net::buffer(front.at(front_index_)), std::move(on_write));
+      return;
     }
     batch_ += ']';
-    ws_.async_write(net::buffer(batch_), beast::bind_front_handler(&WebSocketSession::OnWrite,
-                                                                   this->shared_from_this()));
+    in_flight_ = n;
+    ws_.async_write(net::buffer(batch_), std::move(on_write));
   }
 
   void OnWrite(beast::error_code ec, std::size_t) {
     writing_ = false;
-    for (; in_flight_ > 0; --in_flight_) {
-      if (queue_.front().counted) Release();
-      queue_.pop_front();
+    batch_.clear();
+    // The messages written leave the queue's front.
+    while (in_flight_ > 0) {
+      const Outgoing& front = queue_.front();
+      const std::size_t done = std::min(in_flight_, front.size() - front_index_);
+      if (front.counted) Release(done);
+      in_flight_ -= done;
+      queue_messages_ -= done;
+      front_index_ += done;
+      if (front_index_ == front.size()) {
+        queue_.pop_front();
+        front_index_ = 0;
+      }
     }
     if (ec) {
       DropQueue();
       return Finish();
     }
-    if (read_paused_ && queue_.size() <= max_queued_ / 2) {
+    if (read_paused_ && queue_messages_ <= max_queued_ / 2) {
       read_paused_ = false;
       DoRead();
     }
@@ -442,10 +473,18 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     if (why == Close::kTooSlow) {
       ctx_.log.Info("session too slow; dropping", {{"peer", peer_}});
       // Everything but the write in flight is discarded.
-      while (queue_.size() > (writing_ ? in_flight_ : 0u)) {
-        if (queue_.back().counted) Release();
+      std::size_t keep = 0;  // entries the write in flight takes from
+      for (std::size_t left = writing_ ? in_flight_ + front_index_ : 0; left > 0; ++keep) {
+        left -= std::min(left, queue_[keep].size());
+      }
+      while (queue_.size() > keep) {
+        const Outgoing& back = queue_.back();
+        const std::size_t n = back.size() - (queue_.size() == 1 ? front_index_ : 0);
+        if (back.counted) Release(n);
+        queue_messages_ -= n;
         queue_.pop_back();
       }
+      if (queue_.empty()) front_index_ = 0;
     }
     Continue();
   }
@@ -473,9 +512,12 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   void DropQueue() {
     while (!queue_.empty()) {
-      if (queue_.front().counted) Release();
+      const Outgoing& front = queue_.front();
+      if (front.counted) Release(front.size() - front_index_);
+      front_index_ = 0;
       queue_.pop_front();
     }
+    queue_messages_ = 0;
   }
 
   // Strand, or the destructor: the session is over.
@@ -494,8 +536,9 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   // --- the queue bound (any thread) ---
 
-  void Release() {
-    const std::size_t left = queued_.fetch_sub(1) - 1;
+  void Release(std::size_t n) {
+    if (n == 0) return;
+    const std::size_t left = queued_.fetch_sub(n) - n;
     if (left <= max_queued_ / 2 && waiters_.load() > 0) WakeWaiters();
   }
 
@@ -517,10 +560,12 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
   beast::flat_buffer buffer_;
   std::deque<Outgoing> queue_;
   bool writing_ = false;
-  std::size_t in_flight_ = 0;  // messages of queue_'s front in the write in flight
-  bool batch_pushes_ = false;  // a subscribe asked for "batch": true
-  std::string batch_;          // the array in flight when in_flight_ > 1
-  bool read_paused_ = false;   // too many answers waiting for the client to read
+  std::size_t queue_messages_ = 0;  // messages in queue_, from front_index_ on
+  std::size_t front_index_ = 0;     // the first message of queue_'s front not yet written
+  std::size_t in_flight_ = 0;       // messages from there on in the write in flight
+  bool batch_pushes_ = false;       // a subscribe asked for "batch": true
+  std::string batch_;               // the array in flight when in_flight_ > 1
+  bool read_paused_ = false;        // too many answers waiting for the client to read
   bool opened_ = false;
   bool audit_allowed_ = false;  // audit, event and the events topic (AuditAccess)
   bool close_sent_ = false;

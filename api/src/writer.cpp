@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <memory>
+#include <span>
 
 #include "projections/rules.h"
 
@@ -21,7 +23,43 @@ Writer::Writer(projections::Programme& programme, Hub& hub, std::size_t max_grou
 
 Writer::~Writer() { Stop(); }
 
+namespace {
+
+// Each decision's signatures verified against the keys the live state holds
+// for their key ids (Writer's contract in writer.h): true when all of them
+// verify; false leaves every check to the writer.
+std::vector<bool> VerifyEarly(const projections::Programme& programme,
+                              const std::vector<ledger::SignedDecision>& decisions) {
+  std::vector<std::pair<crypto::Hash, crypto::PublicKey>> keys;
+  auto find = [&keys](const crypto::Hash& id) -> const crypto::PublicKey* {
+    for (const auto& [key_id, key] : keys) {
+      if (key_id == id) return &key;
+    }
+    return nullptr;
+  };
+  programme.WithState([&](const projections::ProgrammeState& s) {
+    for (const ledger::SignedDecision& d : decisions) {
+      for (const ledger::DecisionSignature& sig : d.signatures) {
+        if (find(sig.key_id)) continue;
+        if (const crypto::PublicKey* key = projections::FindPublicKey(s, sig.key_id)) {
+          keys.emplace_back(sig.key_id, *key);
+        }
+      }
+    }
+  });
+  std::vector<bool> verified(decisions.size(), false);
+  for (std::size_t i = 0; i < decisions.size(); ++i) {
+    verified[i] = ledger::VerifySignatures(decisions[i], find).ok();
+  }
+  return verified;
+}
+
+}  // namespace
+
 bool Writer::Submit(Submission submission) {
+  submission.signatures_verified = VerifyEarly(programme_, submission.decisions);
+  verified_early_ += static_cast<std::uint64_t>(std::count(
+      submission.signatures_verified.begin(), submission.signatures_verified.end(), true));
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
@@ -106,9 +144,15 @@ void Writer::Commit(std::vector<Submission>& group) {
   std::vector<ledger::SignedDecision> decisions;
   std::vector<std::optional<projections::Expectation>> expectations;
   bool any_expectation = false;
-  for (Submission* s : members) any_expectation = any_expectation || !s->expectations.empty();
+  std::size_t count = 0;
+  for (Submission* s : members) {
+    any_expectation = any_expectation || !s->expectations.empty();
+    count += s->decisions.size();
+  }
+  auto verified = std::make_unique<bool[]>(count);  // a span of bool needs real bools
   for (Submission* s : members) {
     for (std::size_t i = 0; i < s->decisions.size(); ++i) {
+      verified[decisions.size()] = i < s->signatures_verified.size() && s->signatures_verified[i];
       decisions.push_back(std::move(s->decisions[i]));
       if (any_expectation) {
         expectations.push_back(s->expectations.empty() ? std::nullopt : s->expectations[i]);
@@ -121,7 +165,8 @@ void Writer::Commit(std::vector<Submission>& group) {
   const auto started = std::chrono::steady_clock::now();
   Result<projections::SubmitResult> result = Status::IoError("server.internal", "not submitted");
   try {
-    result = programme_.Submit(decisions, all_or_nothing, std::nullopt, expectations);
+    result = programme_.Submit(decisions, all_or_nothing, std::nullopt, expectations,
+                               std::span<const bool>(verified.get(), count));
   } catch (const std::exception& e) {
     result = Status::IoError("server.internal", std::string("the commit failed: ") + e.what());
   }
@@ -163,7 +208,7 @@ void Writer::Commit(std::vector<Submission>& group) {
     offset += n;
     Answer(*s, std::move(mine));
   }
-  if (!published.empty()) hub_.Publish(published);
+  if (!published.empty()) hub_.Publish(std::move(published));
 }
 
 }  // namespace pl::api

@@ -3,8 +3,21 @@
 // one group commit (Programme::Submit), submits each multi-decision request
 // on its own (all or nothing), answers each submission, and publishes what
 // was appended to the Hub in log order.
+//
+// The Ed25519 check of each signature, the costliest step of a submit, runs
+// before the queue, in the submitting thread (the sessions' I/O threads, in
+// parallel), while the writer commits the group before: Submit() verifies
+// every signature whose key the live state knows against that key (a key id
+// is the SHA-256 of its public key, so the binding never changes) and marks
+// the decision verified. The writer then skips only that check
+// (ApplyOptions::signatures_verified); whether the key is registered, not
+// revoked at that moment, an officer's of the deciding body, and the policy,
+// are checked by the writer as before. A decision with an unknown key or a
+// signature that does not verify is left to the writer, which refuses it
+// with the same rule as before.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -25,6 +38,8 @@ struct Submission {
   std::vector<std::optional<projections::Expectation>> expectations;
   // True for a `decisions` request (all or nothing), false for `decision`.
   bool batch = false;
+  // Set by Writer::Submit: one per decision, true when its signatures verified.
+  std::vector<bool> signatures_verified;
   // Called once, on the writer thread, with the outcome. Must not block.
   std::function<void(Result<projections::SubmitResult>)> done;
 };
@@ -41,11 +56,14 @@ class Writer {
          std::function<void(const std::string& rule)> on_refusal = {});
   ~Writer();  // Stop()s
 
-  // False (and `done` not called) once stopping.
+  // Verifies the signatures (in the calling thread), then queues. False
+  // (and `done` not called) once stopping.
   bool Submit(Submission submission);
   // Finishes what is queued, then stops the thread. Idempotent.
   void Stop();
   std::size_t queued() const;
+  // Decisions whose signatures Submit() verified before the queue.
+  std::uint64_t verified_early() const { return verified_early_.load(); }
 
  private:
   void Run();
@@ -63,6 +81,7 @@ class Writer {
   std::deque<Submission> queue_;
   bool stopping_ = false;
   std::function<void(const std::string&)> on_refusal_;
+  std::atomic<std::uint64_t> verified_early_{0};
   std::mutex join_mutex_;  // Stop() may be called from several threads
   std::thread thread_;
 };
