@@ -62,8 +62,9 @@ struct SubmitResult {
 };
 
 // Folds the events [state->size, to) of the store's log into *state through
-// the rules: a replay from a checkpoint or from scratch. Reading and decoding
-// run on a second thread, ahead of the rules. progress, when set, is called
+// the rules: a replay from a checkpoint or from scratch, on the calling
+// thread, finding subjects through a SubjectIndex of its own unless `apply`
+// brings one (rules.h). progress, when set, is called
 // now and then with the events done and the events to do. Corruption naming
 // the rule when an event does not decode ("store.decode") or breaks a rule,
 // "store.gap" when the log ends before `to`.
