@@ -623,6 +623,62 @@ BOOST_AUTO_TEST_CASE(a_slow_subscriber_is_dropped_and_others_get_everything, *ut
   BOOST_TEST(std::string(reason.reason.c_str()) == "session.too_slow");
 }
 
+// A state topic's initial content goes out in pages read from the live
+// state while decisions keep coming: each entity arrives once per version,
+// whether a page or a live update carried it.
+BOOST_AUTO_TEST_CASE(a_state_topic_subscriber_gets_each_entity_once_while_submits_run,
+                     *utf::timeout(120)) {
+  Programme p;
+  constexpr int kBefore = 1200, kDuring = 300;  // several pages of initial content
+  const auto before = p.Proposals(kBefore);
+  // Projects whose ids sort after every earlier one: those made before the
+  // pages reach the end come both in a page and as a live update.
+  std::vector<pl::ledger::SignedDecision> during;
+  for (int i = 0; i < kDuring; ++i) {
+    const std::string n = std::to_string(p.counter++);
+    during.push_back(p.Make("d-" + n, "project.proposed", "secretariat",
+                            pl::test::Proposal("Q-" + n), {"sec-head"}));
+  }
+  // A queue shorter than the initial content, so that the pages go at the
+  // pace this client reads (and longer than a round of live updates).
+  Ledgerd d(p.data(), {"--max-queue", "256"});
+  {
+    auto c = Connect(d);
+    for (const auto& decision : before) {
+      auto r = c->Request(SubmitRequest(decision));
+      BOOST_REQUIRE(r.ok() && pl::api::ResultOf(*r).ok());
+    }
+  }
+  std::atomic<int> failures{0};
+  std::thread writer([&] {
+    auto c = pl::api::Client::Connect(d.Url());
+    if (!c.ok()) return void(++failures);
+    for (const auto& decision : during) {
+      auto r = (*c)->Request(SubmitRequest(decision));
+      if (!r.ok() || !pl::api::ResultOf(*r).ok()) ++failures;
+    }
+  });
+  auto sub = Connect(d);
+  BOOST_TEST(Subscribe(*sub, {{"topic", "projects"}}) >= kBefore + 1);
+  std::map<std::string, int> times;
+  std::size_t received = 0;
+  while (times.size() < static_cast<std::size_t>(kBefore + kDuring)) {
+    auto m = sub->Next(10s);
+    BOOST_REQUIRE_MESSAGE(m.ok(), m.status().ToString() + " after " + std::to_string(received));
+    BOOST_REQUIRE_MESSAGE(m->has_value(), "stalled after " + std::to_string(received) + d.Log());
+    BOOST_REQUIRE((**m).find("kind")->as_string() == "project");
+    ++times[(**m).find("entity")->find("project_id")->as_string()];
+    if (++received < 800) std::this_thread::sleep_for(1ms);  // read slowly at first
+  }
+  writer.join();
+  BOOST_TEST(failures.load() == 0);
+  auto extra = sub->Next(500ms);
+  BOOST_REQUIRE(extra.ok());
+  BOOST_TEST(!extra->has_value());  // nothing twice
+  BOOST_TEST(received == static_cast<std::size_t>(kBefore + kDuring));
+  for (const auto& [id, n] : times) BOOST_TEST(n == 1, id << " came " << n << " times");
+}
+
 BOOST_AUTO_TEST_CASE(tls_serves_wss, *utf::timeout(60)) {
   Programme p;
   const std::string cert = p.dir.str("cert.pem"), key = p.dir.str("key.pem");

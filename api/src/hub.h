@@ -13,7 +13,10 @@
 // A subscription that asks for a catch-up from sequence F first gets the
 // stored events [F, S) read from the store, where S is the log size at the
 // moment it registered, then the live events from S on, which the hub
-// buffered meanwhile: no gap and no duplicate across the switch.
+// buffered meanwhile: no gap and no duplicate across the switch. A state
+// topic's subscription gets the current entities a page at a time, each page
+// read from the live state as the client takes them, then the updates from
+// S on, less those no newer than the version a page carried.
 //
 // Delivery never blocks the writer or the fan-out: Deliver() on a Subscriber
 // only queues; a subscriber whose queue is full is told to close (too slow)
@@ -166,6 +169,9 @@ class Hub {
   void Overflowed(const std::shared_ptr<Subscriber>& subscriber);
   // Ends one subscription. REQUIRES: mutex_ held.
   void EndLocked(std::map<Key, std::shared_ptr<Subscription>>::iterator it);
+  // Empties the subscription's buffer, leaving out stale updates (no newer
+  // than what its initial pages carried). REQUIRES: mutex_ held.
+  std::vector<Message> TakeBuffered(Subscription& sub);
   bool GoLive(const std::shared_ptr<Subscription>& sub);
   void SummaryLoop();
 
