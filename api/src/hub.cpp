@@ -405,9 +405,13 @@ Result<std::pair<std::string, std::uint64_t>> Hub::Subscribe(std::weak_ptr<Subsc
 std::vector<Message> Hub::TakeBuffered(Subscription& sub) {
   std::vector<Message> held;
   held.reserve(sub.buffer.size());
+  // buffered_versions runs beside buffer for state topics and is empty otherwise.
+  const bool versions = sub.buffered_versions.size() == sub.buffer.size();
   for (std::size_t i = 0; i < sub.buffer.size(); ++i) {
-    const auto& [entity, version] = sub.buffered_versions[i];
-    if (!sub.sent.empty() && sub.Stale(entity, version)) continue;
+    if (versions && !sub.sent.empty() &&
+        sub.Stale(sub.buffered_versions[i].first, sub.buffered_versions[i].second)) {
+      continue;
+    }
     held.push_back(std::move(sub.buffer[i]));
   }
   sub.buffer = {};
