@@ -25,11 +25,8 @@ namespace utf = boost::unit_test;
 
 namespace {
 
-struct Fixture {
+struct Fixture : DecisionMaker {
   TempDir dir;
-  Officers officers;
-  int counter = 0;
-  Timestamp clock = 1330592400000;
 
   std::unique_ptr<Programme> Open(bool sync = false) {
     ProgrammeOptions o;
@@ -39,24 +36,6 @@ struct Fixture {
     auto p = Programme::Open(dir.str("data"), o);
     BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
     return std::move(*p);
-  }
-  ledger::SignedDecision Make(const std::string& type, const std::string& body,
-                              Value::Object payload, const std::vector<std::string>& signers) {
-    ledger::SignedDecision d;
-    d.decision.id = "d-" + std::to_string(counter++);
-    d.decision.type = type;
-    d.decision.body = body;
-    d.decision.issued_at = clock += 60000;
-    d.decision.payload = Value(std::move(payload));
-    for (const auto& o : signers) ledger::Sign(&d, officers[o]);
-    return d;
-  }
-  ledger::SignedDecision Genesis() {
-    return Make("governance.genesis", "joint-committee", GenesisPayload(officers),
-                {"jc-cn", "jc-asean"});
-  }
-  ledger::SignedDecision Propose(const std::string& id, const std::string& signer = "sec-head") {
-    return Make("project.proposed", "secretariat", Proposal(id), {signer});
   }
 };
 

@@ -8,6 +8,7 @@
 
 #include "crypto/hash.h"
 #include "ledger/decision.h"
+#include "ledger/time.h"
 
 namespace pl::test {
 
@@ -109,5 +110,33 @@ inline Value::Object Proposal(const std::string& id, std::int64_t budget = 10000
                        {"start_date", "2013-01-01"},
                        {"title", Name("Joint Laboratory for Remote Sensing")}};
 }
+
+// Signs decisions of the test programme: ids "d-0", "d-1", ..., each issued
+// `step` milliseconds after the one before, from 2012-03-01T09:00:00Z.
+struct DecisionMaker {
+  Officers officers;
+  int counter = 0;
+  ledger::Timestamp clock = 1330592400000;
+  ledger::Timestamp step = 60000;
+
+  ledger::SignedDecision Make(const std::string& type, const std::string& body,
+                              Value::Object payload, const std::vector<std::string>& signers) {
+    ledger::SignedDecision d;
+    d.decision.id = "d-" + std::to_string(counter++);
+    d.decision.type = type;
+    d.decision.body = body;
+    d.decision.issued_at = clock += step;
+    d.decision.payload = Value(std::move(payload));
+    for (const auto& o : signers) ledger::Sign(&d, officers[o]);
+    return d;
+  }
+  ledger::SignedDecision Genesis() {
+    return Make("governance.genesis", "joint-committee", GenesisPayload(officers),
+                {"jc-cn", "jc-asean"});
+  }
+  ledger::SignedDecision Propose(const std::string& id, const std::string& signer = "sec-head") {
+    return Make("project.proposed", "secretariat", Proposal(id), {signer});
+  }
+};
 
 }  // namespace pl::test

@@ -15,11 +15,8 @@ using namespace pl::test;
 
 namespace {
 
-struct Writer {
+struct Writer : DecisionMaker {
   TempDir dir;
-  Officers officers;
-  int counter = 0;
-  Timestamp clock = 1330592400000;
   std::vector<std::string> log;
 
   ProgrammeOptions Options(std::uint64_t checkpoint_every = 50000) {
@@ -35,24 +32,6 @@ struct Writer {
     auto p = Programme::Open(dir.str("data"), Options(checkpoint_every));
     BOOST_REQUIRE_MESSAGE(p.ok(), p.status().ToString());
     return std::move(*p);
-  }
-  ledger::SignedDecision Make(const std::string& type, const std::string& body,
-                              Value::Object payload, const std::vector<std::string>& signers) {
-    ledger::SignedDecision d;
-    d.decision.id = "d-" + std::to_string(counter++);
-    d.decision.type = type;
-    d.decision.body = body;
-    d.decision.issued_at = clock += 60000;
-    d.decision.payload = Value(std::move(payload));
-    for (const auto& o : signers) ledger::Sign(&d, officers[o]);
-    return d;
-  }
-  ledger::SignedDecision Genesis() {
-    return Make("governance.genesis", "joint-committee", GenesisPayload(officers),
-                {"jc-cn", "jc-asean"});
-  }
-  ledger::SignedDecision Propose(const std::string& id) {
-    return Make("project.proposed", "secretariat", Proposal(id), {"sec-head"});
   }
 };
 

@@ -16,30 +16,16 @@ using namespace pl::test;
 
 namespace {
 
-class Fixture {
+class Fixture : public DecisionMaker {
  public:
   ProgrammeState state;
-  Officers officers;
   std::map<std::string, Seq> decided;  // decision id -> sequence
-  int counter = 0;
-  Timestamp clock = 1330592400000;  // 2012-03-01T09:00:00Z
 
   Fixture() {
+    step = 1000;
     const Status s = Decide("governance.genesis", "joint-committee", test::GenesisPayload(officers),
                             {"jc-cn", "jc-asean"});
     BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
-  }
-
-  ledger::SignedDecision Make(const std::string& type, const std::string& body,
-                              Value::Object payload, const std::vector<std::string>& signers) {
-    ledger::SignedDecision d;
-    d.decision.id = "d-" + std::to_string(counter++);
-    d.decision.type = type;
-    d.decision.body = body;
-    d.decision.issued_at = clock += 1000;
-    d.decision.payload = Value(std::move(payload));
-    for (const auto& o : signers) ledger::Sign(&d, officers[o]);
-    return d;
   }
 
   // Applies a decision; on refusal checks that the state did not move.
