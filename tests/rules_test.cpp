@@ -20,6 +20,12 @@ class Fixture : public DecisionMaker {
  public:
   ProgrammeState state;
   std::map<std::string, Seq> decided;  // decision id -> sequence
+  // The same decisions applied to a second state through one SubjectIndex
+  // kept across them all, as a replay does: every result (rule, message,
+  // authority) and every state must be the same as without it.
+  ProgrammeState indexed_state;
+  SubjectIndex index;
+  std::string authority;  // of the last decision applied
 
   Fixture() {
     step = 1000;
@@ -37,7 +43,15 @@ class Fixture : public DecisionMaker {
       return it == decided.end() ? std::nullopt : std::optional<Seq>(it->second);
     };
     ledger::Envelope e{state.size, clock, d, {}};
-    Status s = Apply(&state, e, options);
+    Applied applied, applied_indexed;
+    Status s = Apply(&state, e, options, &applied);
+    ApplyOptions indexed = options;
+    indexed.index = &index;
+    const Status s_indexed = Apply(&indexed_state, e, indexed, &applied_indexed);
+    BOOST_TEST(s_indexed.ToString() == s.ToString());
+    BOOST_TEST(applied_indexed.authority == applied.authority);
+    BOOST_TEST((StateBytes(indexed_state) == StateBytes(state)), "indexed state differs");
+    authority = applied.authority;
     if (s.ok()) {
       decided[d.decision.id] = e.sequence;
     } else {
@@ -282,6 +296,35 @@ BOOST_AUTO_TEST_CASE(required_roles_and_revoked_keys) {
            {"sec-head"},
            "authority.key_revoked"}});
   BOOST_TEST((f.state.keys.at(key).status == Key::Status::kRevoked));
+}
+
+// The policies a body's decisions of one type may be taken under change as
+// policies are adopted and repealed; a replay's index of them must follow.
+BOOST_AUTO_TEST_CASE(policy_changes_reach_later_decisions_of_the_same_type) {
+  Fixture f;
+  BOOST_TEST(f.Submit(f.Propose("P-1")).ok());
+  BOOST_TEST(f.authority == "sec");
+  // "a-projects" sorts before "sec": tried first, unmet (one signer), so "sec" decides.
+  Run(f, {{"adopt",
+           "governance.policy_adopted",
+           "joint-committee",
+           PolicyValue("a-projects", "secretariat", {"project.*"}, 2, {}, std::nullopt).as_object(),
+           {"jc-cn", "jc-asean"},
+           ""}});
+  BOOST_TEST(f.Submit(f.Propose("P-2")).ok());
+  BOOST_TEST(f.authority == "sec");
+  Run(f, {{"repeal",
+           "governance.policy_repealed",
+           "joint-committee",
+           {{"policy_id", "sec"}, {"reason", "two signatures from now on"}},
+           {"jc-cn", "jc-asean"},
+           ""}});
+  const Status one = f.Submit(f.Propose("P-3"));
+  BOOST_TEST(one.rule() == "authority.quorum", one.ToString());
+  BOOST_TEST(f.Submit(f.Make("project.proposed", "secretariat", Proposal("P-3"),
+                             {"sec-head", "sec-deputy"}))
+                 .ok());
+  BOOST_TEST(f.authority == "a-projects");
 }
 
 BOOST_AUTO_TEST_CASE(governance_changes) {

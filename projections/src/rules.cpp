@@ -77,8 +77,11 @@ struct Ctx {
   ProgrammeState& s;
   const ledger::Envelope& e;
   const ApplyOptions& options;
+  // The decision's type as the catalogue holds it (stable for the process).
+  const std::string& type;
   Fields f;
-  std::string authority;
+  // The policy the decision is taken under, once step 6 found it.
+  const std::string* authority = nullptr;
 
   const ledger::Decision& d() const { return e.decision.decision; }
   Project* FindProject(std::string_view id) {
@@ -99,6 +102,13 @@ struct Ctx {
   // Finishes the payload check, then checks signatures, signers and policy;
   // `amount` is what a policy ceiling limits.
   Status Parsed(const std::optional<Money>& amount = std::nullopt);
+  const Officer& OfficerOf(const Key& key, SubjectIndex* index);
+  const std::vector<const Policy*>& PoliciesFor(const Body& body,
+                                                std::vector<const Policy*>* scratch);
+  // The policies of step 6 changed: forget what the index found for them.
+  void PoliciesChanged() {
+    if (options.index) options.index->policies.clear();
+  }
 };
 
 // --- keys and authority -----------------------------------------------------
@@ -127,6 +137,7 @@ bool TypeMatches(const std::string& pattern, std::string_view type) {
 }
 
 using SignerKeys = boost::container::small_vector<const Key*, 4>;
+using SignerRoles = boost::container::small_vector<const std::string*, 8>;
 
 // At least one signature, each by a key `state` registered (collected in
 // *keys, in signature order, when keys is given); with `verify`, each valid.
@@ -149,6 +160,72 @@ Status CheckSignatures(const ledger::SignedDecision& d, bool verify, const Progr
       d, [&state](const crypto::Hash& id) { return FindPublicKey(state, id); });
 }
 
+// The officer holding a registered key, through the index when there is one.
+const Officer& Ctx::OfficerOf(const Key& key, SubjectIndex* index) {
+  if (!index) return s.officers.at(key.officer_id);
+  auto [it, added] = index->officers.try_emplace(&key, nullptr);
+  if (added) it->second = &s.officers.at(key.officer_id);
+  return *it->second;
+}
+
+// The policies in force for `body` and this decision's type, in the order of
+// policy ids; kept in the index when there is one, else made in *scratch.
+const std::vector<const Policy*>& Ctx::PoliciesFor(const Body& body,
+                                                   std::vector<const Policy*>* scratch) {
+  std::vector<const Policy*>* out = scratch;
+  if (options.index) {
+    auto [it, added] = options.index->policies.try_emplace({&body, &type});
+    if (!added) return it->second;
+    out = &it->second;
+  }
+  for (const auto& [id, policy] : s.policies) {
+    if (!policy.in_force || policy.body_id != body.id) continue;
+    if (std::any_of(policy.types.begin(), policy.types.end(),
+                    [&](const std::string& t) { return TypeMatches(t, type); })) {
+      out->push_back(&policy);
+    }
+  }
+  return *out;
+}
+
+// Whether `policy` is not satisfied by these signers and this amount; with
+// `why`, the refusal naming its first unmet condition (quorum, then roles in
+// the policy's order, then ceiling).
+bool Unmet(const Policy& policy, std::size_t officers, const SignerRoles& roles,
+           const std::optional<Money>& amount, Status* why) {
+  if (static_cast<std::int64_t>(officers) < policy.min_signatures) {
+    if (why) {
+      *why = Refuse("authority.quorum", "policy " + policy.id + " needs " +
+                                            std::to_string(policy.min_signatures) +
+                                            " officers of " + policy.body_id + " to sign; " +
+                                            std::to_string(officers) + " did");
+    }
+    return true;
+  }
+  for (const auto& role : policy.required_roles) {
+    if (std::none_of(roles.begin(), roles.end(),
+                     [&](const std::string* r) { return *r == role; })) {
+      if (why) {
+        *why = Refuse("authority.roles", "policy " + policy.id + " needs a signature by the " +
+                                             role + " of " + policy.body_id);
+      }
+      return true;
+    }
+  }
+  if (policy.ceiling && amount &&
+      (amount->currency != policy.ceiling->currency || amount->amount > policy.ceiling->amount)) {
+    if (why) {
+      *why =
+          Refuse("authority.ceiling", "policy " + policy.id + " allows at most " +
+                                          std::to_string(policy.ceiling->amount) + " " +
+                                          policy.ceiling->currency + "; this decision involves " +
+                                          std::to_string(amount->amount) + " " + amount->currency);
+    }
+    return true;
+  }
+  return false;
+}
+
 Status Ctx::Parsed(const std::optional<Money>& amount) {
   if (Status st = f.Finish(); !st.ok()) return st;
   const ledger::SignedDecision& sd = e.decision;
@@ -160,13 +237,15 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
     return st;
   }
   // 5. Signers: active keys of officers of the deciding body.
-  const Body* body = Find(s.bodies, d().body);
+  SubjectIndex* index = options.index;
+  const Body* body = Lookup(s.bodies, index ? &index->bodies : nullptr, d().body);
   if (!body) return Refuse("authority.body", "there is no body \"" + d().body + "\"");
   if (body->dissolved) {
     return Refuse("authority.body", "body \"" + d().body + "\" is dissolved");
   }
   // Distinct signing officers and their roles (a decision has a few signatures).
-  boost::container::small_vector<const std::string*, 8> officers, roles;
+  boost::container::small_vector<const std::string*, 8> officers;
+  SignerRoles roles;
   auto add = [](auto& set, const std::string& x) {
     if (std::none_of(set.begin(), set.end(), [&](const std::string* y) { return *y == x; })) {
       set.push_back(&x);
@@ -181,7 +260,7 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
                         " at event " + std::to_string(key.ended_seq.value_or(0)) +
                         " and signs nothing after it");
     }
-    const Officer& officer = s.officers.at(key.officer_id);
+    const Officer& officer = OfficerOf(key, index);
     if (!officer.active) {
       return Refuse("authority.not_officer", "key " + key.key_id + " belongs to " + officer.id +
                                                  ", who was removed from office at event " +
@@ -194,43 +273,25 @@ Status Ctx::Parsed(const std::optional<Money>& amount) {
     add(officers, officer.id);
     add(roles, officer.role);
   }
-  // 6. A policy in force for this body and type, satisfied by these signers.
-  Status first_failure;
-  for (const auto& [id, policy] : s.policies) {
-    if (!policy.in_force || policy.body_id != d().body) continue;
-    if (std::none_of(policy.types.begin(), policy.types.end(),
-                     [&](const std::string& t) { return TypeMatches(t, d().type); })) {
+  // 6. A policy in force for this body and type, satisfied by these signers:
+  // the first in the order of policy ids; when none is, the first one's
+  // unmet condition is the refusal.
+  std::vector<const Policy*> unindexed;
+  const std::vector<const Policy*>& candidates = PoliciesFor(*body, &unindexed);
+  const Policy* first_failure = nullptr;
+  for (const Policy* policy : candidates) {
+    if (Unmet(*policy, officers.size(), roles, amount, nullptr)) {
+      if (!first_failure) first_failure = policy;
       continue;
     }
-    Status failure;
-    if (static_cast<std::int64_t>(officers.size()) < policy.min_signatures) {
-      failure = Refuse("authority.quorum", "policy " + id + " needs " +
-                                               std::to_string(policy.min_signatures) +
-                                               " officers of " + policy.body_id + " to sign; " +
-                                               std::to_string(officers.size()) + " did");
-    }
-    for (const auto& role : policy.required_roles) {
-      if (failure.ok() && std::none_of(roles.begin(), roles.end(),
-                                       [&](const std::string* r) { return *r == role; })) {
-        failure = Refuse("authority.roles", "policy " + id + " needs a signature by the " + role +
-                                                " of " + policy.body_id);
-      }
-    }
-    if (failure.ok() && policy.ceiling && amount &&
-        (amount->currency != policy.ceiling->currency || amount->amount > policy.ceiling->amount)) {
-      failure =
-          Refuse("authority.ceiling", "policy " + id + " allows at most " +
-                                          std::to_string(policy.ceiling->amount) + " " +
-                                          policy.ceiling->currency + "; this decision involves " +
-                                          std::to_string(amount->amount) + " " + amount->currency);
-    }
-    if (failure.ok()) {
-      authority = id;
-      return Status::Ok();
-    }
-    if (first_failure.ok()) first_failure = failure;
+    authority = &policy->id;
+    return Status::Ok();
   }
-  if (!first_failure.ok()) return first_failure;
+  if (first_failure) {
+    Status failure;
+    Unmet(*first_failure, officers.size(), roles, amount, &failure);
+    return failure;
+  }
   return Refuse("authority.no_policy",
                 "no policy in force lets " + d().body + " take decisions of type " + d().type);
 }
@@ -445,6 +506,8 @@ Status Genesis(Ctx& c) {
   }
   g.size = c.s.size;
   c.s = std::move(g);
+  // Every entity is new: no earlier lookup stands.
+  if (SubjectIndex* index = c.options.index) *index = SubjectIndex();
   return Status::Ok();
 }
 
@@ -580,6 +643,7 @@ Status PolicyAdopted(Ctx& c) {
   if (Status st = CheckPolicy(c.s, p); !st.ok()) return st;
   p.adopted_seq = c.seq();
   c.s.policies[p.id] = std::move(p);
+  c.PoliciesChanged();
   return Status::Ok();
 }
 
@@ -591,6 +655,7 @@ Status PolicyRepealed(Ctx& c) {
   if (Status st = NeedSubject(p, "policy", id); !st.ok()) return st;
   if (!p->in_force) return Refuse("state.status", "policy " + id + " is not in force");
   p->in_force = false;
+  c.PoliciesChanged();
   return Status::Ok();
 }
 
@@ -1179,12 +1244,12 @@ Status Apply(ProgrammeState* state, const ledger::Envelope& event, const ApplyOp
     return Refuse("genesis.repeated", "the ledger already has its genesis");
   }
   if (!d.payload.is_object()) return Refuse("decision.payload", "payload must be a JSON object");
-  Ctx c{*state, event, options, Fields(d.payload), {}};
+  Ctx c{*state, event, options, handler->first, Fields(d.payload)};
   if (Status st = handler->second(c); !st.ok()) return st;
   state->size = event.sequence + 1;
   state->last_recorded_at = event.recorded_at;
   state->last_issued_at = std::max(state->last_issued_at, d.issued_at);
-  if (applied) applied->authority = std::move(c.authority);
+  if (applied) applied->authority = c.authority ? *c.authority : std::string();
   return Status::Ok();
 }
 

@@ -18,9 +18,9 @@
 
 namespace pl::projections {
 
-// Hash lookups of projects and commitments by id beside the state's ordered
-// maps, for a replay of many events into one state (ReplayLog): at a million
-// events the maps no longer fit in the cache and each walk down one costs
+// Hash lookups of projects, commitments, keys, officers, bodies and the
+// policies that apply beside the state's ordered maps, for a replay of many events into one state
+// (ReplayLog): at a million events the maps no longer fit in the cache and each walk down one costs
 // more than applying the rest of the event. Filled as Apply creates and
 // looks up subjects; valid while the state is changed only by Apply with
 // this index, and neither copied nor moved.
@@ -36,6 +36,24 @@ struct SubjectIndex {
     }
   };
   std::unordered_map<crypto::Hash, const Key*, KeyIdHash> keys;
+  // The officer holding each signing key (a key's officer never changes).
+  std::unordered_map<const Key*, const Officer*> officers;
+  // Bodies by id (bodies are never removed, only marked dissolved).
+  std::unordered_map<std::string_view, Body*> bodies;
+  // The policies in force for a deciding body and a decision type (its name
+  // as the catalogue holds it), in the order of the state's policies: the
+  // ones step 6 of Apply tries. Emptied whenever the policies change.
+  struct BodyAndType {
+    const Body* body;
+    const std::string* type;
+    bool operator==(const BodyAndType&) const = default;
+  };
+  struct BodyAndTypeHash {
+    std::size_t operator()(const BodyAndType& k) const {
+      return std::hash<const void*>()(k.body) * 31 + std::hash<const void*>()(k.type);
+    }
+  };
+  std::unordered_map<BodyAndType, std::vector<const Policy*>, BodyAndTypeHash> policies;
 };
 
 struct ApplyOptions {
