@@ -1,6 +1,8 @@
 #include "fields.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 
 namespace pl::projections {
 
@@ -8,10 +10,20 @@ using ledger::Value;
 
 namespace {
 
-bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '-';
-}
+// What a field that is missing or of the wrong kind reads as.
+const std::string kNone;
+
+// [A-Za-z0-9._:-], one table lookup a character.
+constexpr std::array<bool, 256> kIdChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '-';
+  }
+  return t;
+}();
+
+bool IsIdChar(char c) { return kIdChars[static_cast<unsigned char>(c)]; }
 
 bool IsDate(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
@@ -33,15 +45,30 @@ void Fields::Problem(const char* rule, std::string_view name, const std::string&
 
 const Value* Fields::Get(std::string_view name, bool required) {
   known_.push_back(name);
-  // As Value::find, keeping the member's position for Finish.
+  // As Value::find, keeping the member's position for Finish. A decision's
+  // payload has a few members: comparing lengths first, one after the other,
+  // costs less than a binary search's string comparisons.
   const Value::Object& members = payload_.as_object();
-  auto it =
-      std::lower_bound(members.begin(), members.end(), name,
-                       [](const Value::Member& m, std::string_view k) { return m.first < k; });
+  std::size_t index = members.size();
+  if (members.size() <= 16) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const std::string& key = members[i].first;
+      if (key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0) {
+        index = i;
+        break;
+      }
+    }
+  } else {
+    auto it =
+        std::lower_bound(members.begin(), members.end(), name,
+                         [](const Value::Member& m, std::string_view k) { return m.first < k; });
+    if (it != members.end() && it->first == name) {
+      index = static_cast<std::size_t>(it - members.begin());
+    }
+  }
   const Value* v = nullptr;
-  if (it != members.end() && it->first == name) {
-    v = &it->second;
-    const auto index = static_cast<std::size_t>(it - members.begin());
+  if (index < members.size()) {
+    v = &members[index].second;
     if (index < 64) found_ |= std::uint64_t{1} << index;
   }
   if (v && v->is_null()) v = nullptr;
@@ -49,10 +76,10 @@ const Value* Fields::Get(std::string_view name, bool required) {
   return v;
 }
 
-std::string Fields::IdValue(std::string_view name, const Value& v) {
+const std::string& Fields::IdValue(std::string_view name, const Value& v) {
   if (v.kind() != Value::Kind::kString) {
     Problem("payload.type", name, "must be a string");
-    return std::string();
+    return kNone;
   }
   const std::string& s = v.as_string();
   if (s.empty() || s.size() > 64 || !std::all_of(s.begin(), s.end(), IsIdChar)) {
@@ -67,17 +94,17 @@ std::optional<std::string> Fields::OptionalId(std::string_view name) {
   return IdValue(name, *v);
 }
 
-std::string Fields::Id(std::string_view name) {
+const std::string& Fields::Id(std::string_view name) {
   const Value* v = Get(name, true);
-  return v ? IdValue(name, *v) : std::string();
+  return v ? IdValue(name, *v) : kNone;
 }
 
-std::string Fields::String(std::string_view name, std::size_t max_length) {
+const std::string& Fields::String(std::string_view name, std::size_t max_length) {
   const Value* v = Get(name, true);
-  if (!v) return {};
+  if (!v) return kNone;
   if (v->kind() != Value::Kind::kString) {
     Problem("payload.type", name, "must be a string");
-    return {};
+    return kNone;
   }
   if (v->as_string().empty() || v->as_string().size() > max_length) {
     Problem("payload.value", name, "must be 1 to " + std::to_string(max_length) + " bytes");
@@ -115,10 +142,10 @@ Text Fields::TextField(std::string_view name) {
   return v ? TextValue(name, *v) : Text{};
 }
 
-std::string Fields::DateValue(std::string_view name, const Value& v) {
+const std::string& Fields::DateValue(std::string_view name, const Value& v) {
   if (v.kind() != Value::Kind::kString || !IsDate(v.as_string())) {
     Problem("payload.value", name, "must be a date YYYY-MM-DD");
-    return std::string();
+    return kNone;
   }
   return v.as_string();
 }
@@ -129,17 +156,17 @@ std::optional<std::string> Fields::OptionalDate(std::string_view name) {
   return DateValue(name, *v);
 }
 
-std::string Fields::Date(std::string_view name) {
+const std::string& Fields::Date(std::string_view name) {
   const Value* v = Get(name, true);
-  return v ? DateValue(name, *v) : std::string();
+  return v ? DateValue(name, *v) : kNone;
 }
 
-std::string Fields::CountryValue(std::string_view name, const Value& v) {
+const std::string& Fields::CountryValue(std::string_view name, const Value& v) {
   if (v.kind() != Value::Kind::kString || v.as_string().size() != 2 ||
       !std::all_of(v.as_string().begin(), v.as_string().end(),
                    [](char c) { return c >= 'A' && c <= 'Z'; })) {
     Problem("payload.value", name, "must be an ISO 3166-1 alpha-2 country code");
-    return std::string();
+    return kNone;
   }
   return v.as_string();
 }
@@ -150,9 +177,9 @@ std::optional<std::string> Fields::OptionalCountry(std::string_view name) {
   return CountryValue(name, *v);
 }
 
-std::string Fields::Country(std::string_view name) {
+const std::string& Fields::Country(std::string_view name) {
   const Value* v = Get(name, true);
-  return v ? CountryValue(name, *v) : std::string();
+  return v ? CountryValue(name, *v) : kNone;
 }
 
 std::vector<std::string> Fields::Countries(std::string_view name) {
@@ -192,14 +219,14 @@ std::int64_t Fields::Int(std::string_view name, std::int64_t min, std::int64_t m
 
 std::int64_t Fields::Amount(std::string_view name) { return Int(name, 1, Value::kMaxInt); }
 
-std::string Fields::Currency(std::string_view name) {
+const std::string& Fields::Currency(std::string_view name) {
   const Value* v = Get(name, true);
-  if (!v) return {};
+  if (!v) return kNone;
   if (v->kind() != Value::Kind::kString || v->as_string().size() != 3 ||
       !std::all_of(v->as_string().begin(), v->as_string().end(),
                    [](char c) { return c >= 'A' && c <= 'Z'; })) {
     Problem("payload.value", name, "must be an ISO 4217 currency code");
-    return {};
+    return kNone;
   }
   return v->as_string();
 }

@@ -4,6 +4,10 @@
 // problem is kept and reported by Finish(), which also refuses any field no
 // accessor asked for. Rules: payload.missing, payload.type, payload.value,
 // payload.unknown_field.
+//
+// The accessors returning `const std::string&` return the payload's own
+// string (valid as long as the payload), or an empty string when the field
+// is missing or of the wrong kind: reading a field copies nothing.
 #pragma once
 
 #include <boost/container/small_vector.hpp>
@@ -23,21 +27,21 @@ class Fields {
   explicit Fields(const ledger::Value& payload) : payload_(payload) {}
 
   // [A-Za-z0-9._:-]{1,64}
-  std::string Id(std::string_view name);
+  const std::string& Id(std::string_view name);
   std::optional<std::string> OptionalId(std::string_view name);
   // Free text, 1 to max_length bytes.
-  std::string String(std::string_view name, std::size_t max_length = 2000);
+  const std::string& String(std::string_view name, std::size_t max_length = 2000);
   Text TextField(std::string_view name);
   std::optional<Text> OptionalText(std::string_view name);
   // YYYY-MM-DD
-  std::string Date(std::string_view name);
+  const std::string& Date(std::string_view name);
   std::optional<std::string> OptionalDate(std::string_view name);
   // Two upper-case letters (membership is a state rule).
-  std::string Country(std::string_view name);
+  const std::string& Country(std::string_view name);
   std::optional<std::string> OptionalCountry(std::string_view name);
   std::vector<std::string> Countries(std::string_view name);
   std::int64_t Amount(std::string_view name);  // > 0
-  std::string Currency(std::string_view name);
+  const std::string& Currency(std::string_view name);
   Money MoneyField(std::string_view name);
   std::optional<Money> OptionalMoney(std::string_view name);
   std::int64_t Int(std::string_view name, std::int64_t min, std::int64_t max);
@@ -58,10 +62,10 @@ class Fields {
   const ledger::Value* Get(std::string_view name, bool required);
   void Problem(const char* rule, std::string_view name, const std::string& what);
   // The checks of the accessors above on a value Get found (not null).
-  std::string IdValue(std::string_view name, const ledger::Value& v);
+  const std::string& IdValue(std::string_view name, const ledger::Value& v);
   Text TextValue(std::string_view name, const ledger::Value& v);
-  std::string DateValue(std::string_view name, const ledger::Value& v);
-  std::string CountryValue(std::string_view name, const ledger::Value& v);
+  const std::string& DateValue(std::string_view name, const ledger::Value& v);
+  const std::string& CountryValue(std::string_view name, const ledger::Value& v);
   Money MoneyValue(std::string_view name, const ledger::Value& v);
 
   const ledger::Value& payload_;

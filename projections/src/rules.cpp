@@ -530,7 +530,7 @@ Status BodyConstituted(Ctx& c) {
 }
 
 Status BodyDissolved(Ctx& c) {
-  const std::string id = c.f.Id("body_id");
+  const std::string& id = c.f.Id("body_id");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Body* b = Find(c.s.bodies, id);
@@ -576,7 +576,7 @@ void EndKey(Key& k, Key::Status status, const Ctx& c) {
 }
 
 Status OfficerRemoved(Ctx& c) {
-  const std::string id = c.f.Id("officer_id");
+  const std::string& id = c.f.Id("officer_id");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Officer* o = Find(c.s.officers, id);
@@ -590,7 +590,7 @@ Status OfficerRemoved(Ctx& c) {
 Status KeyRegistered(Ctx& c) {
   Key k;
   k.key_id = c.f.Id("key_id");
-  const std::string text = c.f.String("public_key", 64);
+  const std::string& text = c.f.String("public_key", 64);
   k.officer_id = c.f.Id("officer_id");
   if (Status st = c.Parsed(); !st.ok()) return st;
   if (Status st = NeedKeyMatches(k.key_id, text, &k.public_key); !st.ok()) return st;
@@ -605,7 +605,7 @@ Status KeyRegistered(Ctx& c) {
 }
 
 Status KeyRevoked(Ctx& c) {
-  const std::string id = c.f.Id("key_id");
+  const std::string& id = c.f.Id("key_id");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Key* k = Find(c.s.keys, id);
@@ -617,10 +617,10 @@ Status KeyRevoked(Ctx& c) {
 }
 
 Status KeyRotated(Ctx& c) {
-  const std::string old_id = c.f.Id("key_id");
+  const std::string& old_id = c.f.Id("key_id");
   Key k;
   k.key_id = c.f.Id("new_key_id");
-  const std::string text = c.f.String("public_key", 64);
+  const std::string& text = c.f.String("public_key", 64);
   if (Status st = c.Parsed(); !st.ok()) return st;
   Key* old = Find(c.s.keys, old_id);
   if (Status st = NeedSubject(old, "key", old_id); !st.ok()) return st;
@@ -648,7 +648,7 @@ Status PolicyAdopted(Ctx& c) {
 }
 
 Status PolicyRepealed(Ctx& c) {
-  const std::string id = c.f.Id("policy_id");
+  const std::string& id = c.f.Id("policy_id");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Policy* p = Find(c.s.policies, id);
@@ -762,7 +762,7 @@ Status ProjectProposed(Ctx& c) {
 }
 
 Status ProjectApproved(Ctx& c) {
-  const std::string id = c.f.Id("project_id");
+  const std::string& id = c.f.Id("project_id");
   const Money budget = c.f.MoneyField("budget");
   if (Status st = c.Parsed(budget); !st.ok()) return st;
   Status st;
@@ -779,8 +779,12 @@ Status ProjectApproved(Ctx& c) {
 Status ProjectTransition(Ctx& c, const char* text_field,
                          std::initializer_list<std::string_view> from, const char* to,
                          bool is_date = false) {
-  const std::string id = c.f.Id("project_id");
-  std::string text = is_date ? c.f.Date(text_field) : c.f.String(text_field);
+  const std::string& id = c.f.Id("project_id");
+  if (is_date) {
+    c.f.Date(text_field);
+  } else {
+    c.f.String(text_field);
+  }
   if (Status st = c.Parsed(); !st.ok()) return st;
   Status st;
   Project* p = ProjectOf(c, id, &st);
@@ -792,7 +796,7 @@ Status ProjectTransition(Ctx& c, const char* text_field,
 }
 
 Status ProjectMilestone(Ctx& c) {
-  const std::string id = c.f.Id("project_id");
+  const std::string& id = c.f.Id("project_id");
   Milestone m{c.f.String("milestone", 200), c.f.String("summary"), c.f.Date("reached_on"), c.seq()};
   if (Status st = c.Parsed(); !st.ok()) return st;
   Status st;
@@ -805,7 +809,7 @@ Status ProjectMilestone(Ctx& c) {
 }
 
 Status ProjectAmended(Ctx& c) {
-  const std::string id = c.f.Id("project_id");
+  const std::string& id = c.f.Id("project_id");
   auto title = c.f.OptionalText("title");
   auto end_date = c.f.OptionalDate("end_date");
   auto budget = c.f.OptionalMoney("budget");
@@ -843,7 +847,7 @@ Status ProjectAmended(Ctx& c) {
 }
 
 Status ProjectEvaluated(Ctx& c) {
-  const std::string id = c.f.Id("project_id");
+  const std::string& id = c.f.Id("project_id");
   Evaluation e{c.f.OneOf("rating", {"excellent", "good", "satisfactory", "poor"}),
                c.f.String("summary"), c.seq()};
   if (Status st = c.Parsed(); !st.ok()) return st;
@@ -928,9 +932,9 @@ Status FundingCommitted(Ctx& c) {
 }
 
 Status FundingDisbursed(Ctx& c) {
-  const std::string id = c.f.Id("commitment_id");
+  const std::string& id = c.f.Id("commitment_id");
   Tranche t{c.f.Id("tranche_id"), c.f.Amount("amount"), "", c.seq()};
-  const std::string currency = c.f.Currency("currency");
+  const std::string& currency = c.f.Currency("currency");
   t.disbursed_on = c.f.Date("disbursed_on");
   if (Status st = c.Parsed(Money{t.amount, currency}); !st.ok()) return st;
   Status st;
@@ -955,7 +959,7 @@ Status FundingDisbursed(Ctx& c) {
 }
 
 Status FundingReduced(Ctx& c) {
-  const std::string id = c.f.Id("commitment_id");
+  const std::string& id = c.f.Id("commitment_id");
   const std::int64_t amount = c.f.Amount("amount");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
@@ -975,7 +979,7 @@ Status FundingReduced(Ctx& c) {
 }
 
 Status FundingCancelled(Ctx& c) {
-  const std::string id = c.f.Id("commitment_id");
+  const std::string& id = c.f.Id("commitment_id");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Status st;
@@ -989,9 +993,9 @@ Status FundingCancelled(Ctx& c) {
 }
 
 Status FundingReturned(Ctx& c) {
-  const std::string id = c.f.Id("commitment_id");
+  const std::string& id = c.f.Id("commitment_id");
   const std::int64_t amount = c.f.Amount("amount");
-  const std::string currency = c.f.Currency("currency");
+  const std::string& currency = c.f.Currency("currency");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Status st;
@@ -1010,9 +1014,9 @@ Status FundingReturned(Ctx& c) {
 }
 
 Status FundingExpenditure(Ctx& c) {
-  const std::string id = c.f.Id("commitment_id");
+  const std::string& id = c.f.Id("commitment_id");
   const std::int64_t amount = c.f.Amount("amount");
-  const std::string currency = c.f.Currency("currency");
+  const std::string& currency = c.f.Currency("currency");
   c.f.String("period", 32);
   if (Status st = c.Parsed(); !st.ok()) return st;
   Status st;
@@ -1079,8 +1083,8 @@ Status PartnershipEstablished(Ctx& c) {
 }
 
 Status PartnershipRenewed(Ctx& c) {
-  const std::string id = c.f.Id("partnership_id");
-  const std::string until = c.f.Date("until");
+  const std::string& id = c.f.Id("partnership_id");
+  const std::string& until = c.f.Date("until");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Status st;
   Partnership* p = PartnershipOf(c, id, &st);
@@ -1096,7 +1100,7 @@ Status PartnershipRenewed(Ctx& c) {
 }
 
 Status PartnershipAmended(Ctx& c) {
-  const std::string id = c.f.Id("partnership_id");
+  const std::string& id = c.f.Id("partnership_id");
   auto name = c.f.OptionalText("name");
   std::optional<std::vector<std::string>> countries;
   if (c.f.Has("countries")) countries = c.f.Countries("countries");
@@ -1121,7 +1125,7 @@ Status PartnershipAmended(Ctx& c) {
 }
 
 Status PartnershipTransition(Ctx& c, const char* from, const char* to) {
-  const std::string id = c.f.Id("partnership_id");
+  const std::string& id = c.f.Id("partnership_id");
   c.f.String("reason");
   if (Status st = c.Parsed(); !st.ok()) return st;
   Status st;
@@ -1231,8 +1235,16 @@ Status Apply(ProgrammeState* state, const ledger::Envelope& event, const ApplyOp
                                         " does not follow the state's " +
                                         std::to_string(state->size) + " events");
   }
-  auto handler = Handlers().find(d.type);
-  if (handler == Handlers().end()) {
+  // The catalogue by name through a hash (a walk down the ordered map
+  // compares several strings of 20-odd bytes per event).
+  static const auto by_name = [] {
+    std::unordered_map<std::string_view, const std::pair<const std::string, Handler>*> out;
+    for (const auto& entry : Handlers()) out.emplace(entry.first, &entry);
+    return out;
+  }();
+  auto found = by_name.find(d.type);
+  const auto* handler = found == by_name.end() ? nullptr : found->second;
+  if (!handler) {
     return Refuse("decision.unknown_type",
                   "\"" + d.type + "\" is not a decision type (docs/events.md)");
   }
