@@ -4,6 +4,8 @@
 #define BOOST_TEST_MODULE programme
 #include <boost/test/unit_test.hpp>
 
+#include <thread>
+
 #include "../projections/src/checkpoint.h"
 #include "programme_fixture.h"
 #include "projections/programme.h"
@@ -140,6 +142,50 @@ BOOST_AUTO_TEST_CASE(rebuild_equals_incremental_and_checkpoints_are_used) {
     BOOST_TEST(StateBytes(scratch) == live);
     BOOST_TEST(p->AsOf(22).status().rule() == "as_of.range");
   }
+}
+
+BOOST_AUTO_TEST_CASE(shared_as_of_states_are_kept_and_each_rebuilt_once) {
+  Writer w;
+  auto p = w.Open();
+  std::vector<ledger::SignedDecision> batch{w.Genesis()};
+  for (int i = 1; i <= 9; ++i) batch.push_back(w.Propose("P-" + std::to_string(i)));
+  BOOST_REQUIRE(p->Submit(batch).ok());
+
+  // The same point twice: the same state, equal to a fresh rebuild.
+  auto five = p->SharedAsOf(5);
+  BOOST_REQUIRE(five.ok());
+  BOOST_TEST(p->SharedAsOf(5)->get() == five->get());
+  BOOST_TEST(StateBytes(**five) == StateBytes(*p->AsOf(5)));
+  BOOST_TEST((*five)->size == 5u);
+
+  // Many calls at once for a new point: one rebuild, one state for all.
+  std::vector<std::thread> threads;
+  std::vector<const ProgrammeState*> seen(8);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto s = p->SharedAsOf(7);
+      seen[i] = s.ok() ? s->get() : nullptr;
+    });
+  }
+  for (auto& t : threads) t.join();
+  BOOST_REQUIRE(seen[0] != nullptr);
+  for (const ProgrammeState* s : seen) BOOST_TEST(s == seen[0]);
+
+  // Only the last two points are kept: 5 made way for 8.
+  BOOST_REQUIRE(p->SharedAsOf(8).ok());
+  BOOST_TEST(p->SharedAsOf(7)->get() == seen[0]);
+  auto five_again = p->SharedAsOf(5);
+  BOOST_TEST(five_again->get() != five->get());
+  BOOST_TEST(StateBytes(**five_again) == StateBytes(**five));
+
+  // A point beyond the log is refused and not kept: once the log reaches
+  // it, it is served.
+  BOOST_TEST(p->SharedAsOf(11).status().rule() == "as_of.range");
+  std::vector<ledger::SignedDecision> one{w.Propose("P-10")};
+  BOOST_REQUIRE(p->Submit(one).ok());
+  auto eleven = p->SharedAsOf(11);
+  BOOST_REQUIRE(eleven.ok());
+  BOOST_TEST((*eleven)->projects.count("P-10") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(damaged_or_foreign_checkpoints_are_ignored_and_rebuilt) {

@@ -221,7 +221,8 @@ Result<std::uint64_t> ResolvePoint(const projections::Programme& programme, cons
 
 // Runs fn on the state after `size` events, or on the current state when
 // size is empty. The current state is read in place under its shared lock;
-// an earlier one is rebuilt (from a checkpoint) first, outside any lock.
+// an earlier one is rebuilt (from a checkpoint) first, outside any lock, and
+// kept for the next questions of the same point (Programme::SharedAsOf).
 Status WithStateAt(const projections::Programme& programme, std::optional<std::uint64_t> size,
                    const std::function<void(const ProgrammeState&)>& fn) {
   bool done = false;
@@ -232,9 +233,9 @@ Status WithStateAt(const projections::Programme& programme, std::optional<std::u
     }
   });
   if (done) return Status::Ok();
-  auto state = programme.AsOf(*size);
+  auto state = programme.SharedAsOf(*size);
   if (!state.ok()) return state.status();
-  fn(*state);
+  fn(**state);
   return Status::Ok();
 }
 
@@ -1025,11 +1026,11 @@ Result<Value> DiffOp(const projections::Programme& programme, const Params& para
     if (!size.ok()) return size.status();
     sizes[i++] = *size;
   }
-  auto before = programme.AsOf(sizes[0]);
+  auto before = programme.SharedAsOf(sizes[0]);
   if (!before.ok()) return before.status();
   Value diff;
   Status s = WithStateAt(programme, sizes[1], [&](const ProgrammeState& after) {
-    diff = projections::Diff(*before, after);
+    diff = projections::Diff(**before, after);
   });
   if (!s.ok()) return s;
   return diff;

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <algorithm>
+#include <deque>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -58,6 +60,20 @@ struct Programme::Impl {
   ProgrammeState reader_state;
   Tallies reader_tallies;  // Tallies::Of(reader_state), kept up to date at each commit
   std::uint64_t last_checkpoint = 0;
+
+  // SharedAsOf's recent states, newest first. A state being rebuilt is
+  // already here (its future not yet ready), so other calls for it wait.
+  using SharedState = Result<std::shared_ptr<const ProgrammeState>>;
+  struct KeptState {
+    std::uint64_t size;
+    std::shared_future<SharedState> state;
+  };
+  // Each kept state holds the whole programme at its point (about 190 MiB
+  // at a million events): two serve a dashboard's questions of one date and
+  // a diff's two points.
+  static constexpr std::size_t kKeptStates = 2;
+  mutable std::mutex kept_mutex;
+  mutable std::deque<KeptState> kept;
 
   void Log(const std::string& line) const {
     if (options.log) options.log(line);
@@ -452,6 +468,34 @@ Result<ProgrammeState> Programme::AsOfTime(Timestamp t) const {
 }
 
 Status Programme::Checkpoint() {
+Result<std::shared_ptr<const ProgrammeState>> Programme::SharedAsOf(std::uint64_t size) const {
+  Impl& m = *impl_;
+  std::shared_future<Impl::SharedState> kept;
+  std::promise<Impl::SharedState> rebuilt;
+  {
+    std::lock_guard lock(m.kept_mutex);
+    auto it = std::find_if(m.kept.begin(), m.kept.end(),
+                           [size](const Impl::KeptState& k) { return k.size == size; });
+    if (it != m.kept.end()) {
+      kept = it->state;
+    } else {
+      m.kept.push_front({size, rebuilt.get_future().share()});
+      if (m.kept.size() > Impl::kKeptStates) m.kept.pop_back();
+    }
+  }
+  if (kept.valid()) return kept.get();  // kept, or being rebuilt by another call
+  auto state = AsOf(size);
+  Impl::SharedState result =
+      state.ok() ? Impl::SharedState(std::make_shared<const ProgrammeState>(std::move(*state)))
+                 : Impl::SharedState(state.status());
+  rebuilt.set_value(result);
+  if (!result.ok()) {  // not kept: the next call tries again
+    std::lock_guard lock(m.kept_mutex);
+    std::erase_if(m.kept, [size](const Impl::KeptState& k) { return k.size == size; });
+  }
+  return result;
+}
+
   std::lock_guard writer(impl_->writer_mutex);
   return impl_->WriteCheckpoint(impl_->writer_state);
 }

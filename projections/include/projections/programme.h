@@ -102,6 +102,11 @@ class Programme {
   Result<ProgrammeState> AsOf(std::uint64_t size) const;
   // The state as recorded at time t (every event recorded at or before t).
   Result<ProgrammeState> AsOfTime(Timestamp t) const;
+  // AsOf(size), shared and kept: the last few states asked for stay in
+  // memory (a past state never changes), so the several queries a dashboard
+  // makes of one past date, or a diff's points asked again, rebuild it once.
+  // Calls for a point being rebuilt wait for that rebuild.
+  Result<std::shared_ptr<const ProgrammeState>> SharedAsOf(std::uint64_t size) const;
 
   // Writes a checkpoint of the current state now.
   Status Checkpoint();
