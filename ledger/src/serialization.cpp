@@ -107,9 +107,17 @@ class EnvelopeReader {
  private:
   std::size_t Left() const { return static_cast<std::size_t>(end_ - at_); }
 
-  [[noreturn]] void Missing(std::uint64_t wanted) const {
+  // The refusals, out of line so that the reads around them stay small.
+  [[noreturn]] [[gnu::noinline, gnu::cold]] void Missing(std::uint64_t wanted) const {
     throw std::runtime_error("Failed to read " + std::to_string(wanted) +
                              " bytes: " + std::to_string(Left()) + " left in the record");
+  }
+  [[noreturn]] [[gnu::noinline, gnu::cold]] static void TooLong(std::uint64_t n) {
+    throw std::runtime_error("a length of " + std::to_string(n) +
+                             " exceeds the bytes left in the record");
+  }
+  [[noreturn]] [[gnu::noinline, gnu::cold]] static void UnknownVersion(const char* type) {
+    throw std::runtime_error(std::string(type) + ": unknown version");
   }
 
   void Bytes(std::uint8_t* out, std::size_t n) {
@@ -134,24 +142,31 @@ class EnvelopeReader {
   }
 
   void Version(const char* type) {
-    if (Number<std::uint32_t>() != 1)
-      throw std::runtime_error(std::string(type) + ": unknown version");
+    if (Number<std::uint32_t>() != 1) UnknownVersion(type);
   }
 
   // A length, bounded like decode_bounds::ClaimElements: each of its elements
   // takes at least `element_bytes` of what is left.
   std::uint64_t Length(std::size_t element_bytes) {
     const std::uint64_t n = Number<std::uint64_t>();
-    if (n > Left() || n * element_bytes > Left()) {  // n <= Left(): no overflow
-      throw std::runtime_error("a length of " + std::to_string(n) +
-                               " exceeds the bytes left in the record");
-    }
+    if (n > Left() || n * element_bytes > Left()) TooLong(n);  // n <= Left(): no overflow
     return n;
   }
 
+  // Into *out's own storage, grown only when it is too small: the strings
+  // of one event are overwritten by the next's (std::string::assign costs
+  // several times as much for the few bytes of a name or an id).
   void String(std::string* out) {
     const std::uint64_t n = Length(1);
-    out->assign(reinterpret_cast<const char*>(at_), n);
+    const std::size_t had = out->size();
+    const char* bytes = reinterpret_cast<const char*>(at_);
+    if (n <= had) {
+      std::memcpy(out->data(), bytes, n);
+      out->resize(n);
+    } else {
+      std::memcpy(out->data(), bytes, had);
+      out->append(bytes + had, n - had);
+    }
     at_ += n;
   }
 
@@ -171,16 +186,16 @@ class EnvelopeReader {
     Value::Variant& variant = v->variant();
     switch (Number<std::int32_t>()) {
       case 0:
-        variant.emplace<std::monostate>();
+        Reuse<std::monostate>(variant);
         return;
       case 1: {
         const std::uint8_t byte = Number<std::uint8_t>();
         if (byte > 1) throw std::runtime_error("a stored bool holds " + std::to_string(byte));
-        variant.emplace<bool>(byte == 1);
+        Reuse<bool>(variant) = byte == 1;
         return;
       }
       case 2:
-        variant.emplace<std::int64_t>(Number<std::int64_t>());
+        Reuse<std::int64_t>(variant) = Number<std::int64_t>();
         return;
       case 3:
         String(&Reuse<std::string>(variant));
