@@ -53,7 +53,8 @@ const Value* Fields::Get(std::string_view name, bool required) {
   if (members.size() <= 16) {
     for (std::size_t i = 0; i < members.size(); ++i) {
       const std::string& key = members[i].first;
-      if (key.size() == name.size() && std::memcmp(key.data(), name.data(), name.size()) == 0) {
+      if (key.size() == name.size() && key[0] == name[0] &&
+          std::memcmp(key.data(), name.data(), name.size()) == 0) {
         index = i;
         break;
       }

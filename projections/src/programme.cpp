@@ -152,6 +152,7 @@ Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_
                  const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
   const std::uint64_t from = state->size;
   SubjectIndex index;  // *state changes only through Apply below
+  index.complete = from == 0;
   ApplyOptions indexed = apply;
   if (!indexed.index) indexed.index = &index;
   // One thread scans, decodes and applies. Each event is decoded into the

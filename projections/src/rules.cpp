@@ -32,22 +32,24 @@ auto* Find(Map& map, std::string_view id) {
 
 // Finds a subject through the index when there is one, adding what the map
 // finds to it.
+// With `complete`, the index holds every subject of the map.
 template <typename T>
-T* Lookup(ById<T>& map, std::unordered_map<std::string_view, T*>* index, std::string_view id) {
+T* Lookup(ById<T>& map, SubjectTable<T>* index, std::string_view id, bool complete = false) {
   if (!index) return Find(map, id);
-  if (auto it = index->find(id); it != index->end()) return it->second;
+  if (T* found = index->Find(id)) return found;
+  if (complete) return nullptr;
   auto it = map.find(id);
   if (it == map.end()) return nullptr;
-  index->emplace(it->first, &it->second);
+  index->Add(&it->second);
   return &it->second;
 }
 
 // Adds a new subject (its id not in the map), to the index too when there is one.
 template <typename T>
-void Insert(ById<T>& map, std::unordered_map<std::string_view, T*>* index, T subject) {
+void Insert(ById<T>& map, SubjectTable<T>* index, T subject) {
   std::string id = subject.id;
   auto it = map.emplace_hint(map.end(), std::move(id), std::move(subject));
-  if (index) index->emplace(it->first, &it->second);
+  if (index) index->Add(&it->second);
 }
 
 // The state's key with this id (hex of the raw id), or nullptr.
@@ -85,10 +87,13 @@ struct Ctx {
 
   const ledger::Decision& d() const { return e.decision.decision; }
   Project* FindProject(std::string_view id) {
-    return Lookup(s.projects, options.index ? &options.index->projects : nullptr, id);
+    SubjectIndex* index = options.index;
+    return Lookup(s.projects, index ? &index->projects : nullptr, id, index && index->complete);
   }
   Commitment* FindCommitment(std::string_view id) {
-    return Lookup(s.commitments, options.index ? &options.index->commitments : nullptr, id);
+    SubjectIndex* index = options.index;
+    return Lookup(s.commitments, index ? &index->commitments : nullptr, id,
+                  index && index->complete);
   }
   void Add(Project p) {
     Insert(s.projects, options.index ? &options.index->projects : nullptr, std::move(p));
@@ -507,7 +512,11 @@ Status Genesis(Ctx& c) {
   g.size = c.s.size;
   c.s = std::move(g);
   // Every entity is new: no earlier lookup stands.
-  if (SubjectIndex* index = c.options.index) *index = SubjectIndex();
+  if (SubjectIndex* index = c.options.index) {
+    const bool complete = index->complete;  // the genesis makes no project or commitment
+    *index = SubjectIndex();
+    index->complete = complete;
+  }
   return Status::Ok();
 }
 
@@ -803,7 +812,7 @@ Status ProjectMilestone(Ctx& c) {
   Project* p = ProjectOf(c, id, &st);
   if (!p) return st;
   if (st = NeedStatus("project", id, p->status, {"active"}, c.d().type); !st.ok()) return st;
-  p->milestones.push_back(m);
+  p->milestones.push_back(std::move(m));
   Touch(*p, c);
   return Status::Ok();
 }
@@ -838,10 +847,10 @@ Status ProjectAmended(Ctx& c) {
   if (partners) {
     if (st = CheckPartners(c.s, *partners); !st.ok()) return st;
   }
-  if (title) p->title = *title;
-  if (end_date) p->end_date = *end_date;
+  if (title) p->title = std::move(*title);
+  if (end_date) p->end_date = std::move(*end_date);
   if (budget) (p->approved_budget ? *p->approved_budget : p->proposed_budget) = *budget;
-  if (partners) p->partners = *partners;
+  if (partners) p->partners = std::move(*partners);
   Touch(*p, c);
   return Status::Ok();
 }
@@ -858,7 +867,7 @@ Status ProjectEvaluated(Ctx& c) {
       !st.ok()) {
     return st;
   }
-  p->evaluation = e;
+  p->evaluation = std::move(e);
   Touch(*p, c);
   return Status::Ok();
 }
@@ -953,7 +962,7 @@ Status FundingDisbursed(Ctx& c) {
     return Refuse("state.exists", "tranche " + t.id + " of commitment " + id + " already exists");
   }
   m->disbursed += t.amount;
-  m->tranches.push_back(t);
+  m->tranches.push_back(std::move(t));
   Touch(*m, c);
   return Status::Ok();
 }
@@ -1117,9 +1126,9 @@ Status PartnershipAmended(Ctx& c) {
   if (countries) {
     if (st = CheckCountries(c.s, *countries); !st.ok()) return st;
   }
-  if (name) p->name = *name;
-  if (countries) p->countries = *countries;
-  if (institutions) p->institutions = *institutions;
+  if (name) p->name = std::move(*name);
+  if (countries) p->countries = std::move(*countries);
+  if (institutions) p->institutions = std::move(*institutions);
   Touch(*p, c);
   return Status::Ok();
 }

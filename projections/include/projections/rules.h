@@ -6,6 +6,7 @@
 // a Status naming the rule and leaves the state exactly as it was.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,15 +19,67 @@
 
 namespace pl::projections {
 
+// Subjects (entities with a std::string `id` that never changes) by id, in
+// one open-addressed array: a lookup reads a slot (the id's hash and the
+// subject), then the subject it needs anyway. A node-based hash map reads a
+// bucket, the node before, the node and its key besides: at a million events
+// each of those reads is a cache miss. Holds pointers it does not own.
+template <typename T>
+class SubjectTable {
+ public:
+  T* Find(std::string_view id) const {
+    if (slots_.empty()) return nullptr;
+    const std::size_t hash = Hash(id);
+    for (std::size_t i = hash & Mask();; i = (i + 1) & Mask()) {
+      const Slot& slot = slots_[i];
+      if (!slot.subject) return nullptr;
+      if (slot.hash == hash && slot.subject->id == id) return slot.subject;
+    }
+  }
+  // REQUIRES: no subject with the same id in the table.
+  void Add(T* subject) {
+    if (2 * (used_ + 1) > slots_.size()) Grow();
+    Place(Hash(subject->id), subject);
+    ++used_;
+  }
+  std::size_t size() const { return used_; }
+
+ private:
+  struct Slot {
+    std::size_t hash = 0;
+    T* subject = nullptr;  // nullptr: empty
+  };
+  static std::size_t Hash(std::string_view id) { return std::hash<std::string_view>()(id); }
+  std::size_t Mask() const { return slots_.size() - 1; }
+  void Place(std::size_t hash, T* subject) {
+    std::size_t i = hash & Mask();
+    while (slots_[i].subject) i = (i + 1) & Mask();
+    slots_[i] = Slot{hash, subject};
+  }
+  void Grow() {
+    std::vector<Slot> old(std::max<std::size_t>(64, 2 * slots_.size()));
+    old.swap(slots_);
+    for (const Slot& slot : old) {
+      if (slot.subject) Place(slot.hash, slot.subject);
+    }
+  }
+  std::vector<Slot> slots_;  // a power of two of them, at most half used
+  std::size_t used_ = 0;
+};
+
 // Hash lookups of projects, commitments, keys, officers, bodies and the
-// policies that apply beside the state's ordered maps, for a replay of many events into one state
-// (ReplayLog): at a million events the maps no longer fit in the cache and each walk down one costs
-// more than applying the rest of the event. Filled as Apply creates and
-// looks up subjects; valid while the state is changed only by Apply with
-// this index, and neither copied nor moved.
+// policies that apply beside the state's ordered maps, for a replay of many
+// events into one state (ReplayLog): at a million events the maps no longer
+// fit in the cache and each walk down one costs more than applying the rest
+// of the event. Filled as Apply creates and looks up subjects; valid while
+// the state is changed only by Apply with this index, and neither copied nor
+// moved.
 struct SubjectIndex {
-  std::unordered_map<std::string_view, Project*> projects;
-  std::unordered_map<std::string_view, Commitment*> commitments;
+  // Set when the index was made for an empty state: every project and
+  // commitment is then in it, and an id it lacks is in no map either.
+  bool complete = false;
+  SubjectTable<Project> projects;
+  SubjectTable<Commitment> commitments;
   // Signing keys by raw key id (the state's map is keyed by its hex form).
   struct KeyIdHash {
     std::size_t operator()(const crypto::Hash& id) const {
@@ -39,7 +92,7 @@ struct SubjectIndex {
   // The officer holding each signing key (a key's officer never changes).
   std::unordered_map<const Key*, const Officer*> officers;
   // Bodies by id (bodies are never removed, only marked dissolved).
-  std::unordered_map<std::string_view, Body*> bodies;
+  SubjectTable<Body> bodies;
   // The policies in force for a deciding body and a decision type (its name
   // as the catalogue holds it), in the order of the state's policies: the
   // ones step 6 of Apply tries. Emptied whenever the policies change.
