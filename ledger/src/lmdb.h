@@ -25,9 +25,7 @@ inline Status Error(int rc, const std::string& what) {
   return Status::IoError("store.io", what + ": " + mdb_strerror(rc));
 }
 
-inline MDB_val Val(ByteView b) {
-  return MDB_val{b.size(), const_cast<std::uint8_t*>(b.data())};
-}
+inline MDB_val Val(ByteView b) { return MDB_val{b.size(), const_cast<std::uint8_t*>(b.data())}; }
 inline ByteView View(const MDB_val& v) {
   return {static_cast<const std::uint8_t*>(v.mv_data), v.mv_size};
 }
@@ -95,13 +93,30 @@ class Cursor {
 
   // Returns the LMDB code; key/value views live until the next update.
   int Get(MDB_cursor_op op, ByteView* key, ByteView* value, ByteView seek = {}) {
-    MDB_val k = Val(seek), v;
+    return Get(op, key, value, seek, {});
+  }
+  // The same with a data item to seek too (MDB_GET_BOTH, MDB_GET_BOTH_RANGE).
+  int Get(MDB_cursor_op op, ByteView* key, ByteView* value, ByteView seek, ByteView seek_value) {
+    MDB_val k = Val(seek), v = Val(seek_value);
     int rc = mdb_cursor_get(c_, &k, &v, op);
     if (rc == 0) {
       *key = View(k);
       *value = View(v);
     }
     return rc;
+  }
+  // Stores `count` data items of `item_size` bytes each, contiguous at
+  // `items`, under one key of an MDB_DUPFIXED database, in one call
+  // (MDB_MULTIPLE, with `flags` such as MDB_APPENDDUP besides).
+  int PutMultiple(ByteView key, const void* items, std::size_t item_size, std::size_t count,
+                  unsigned flags) {
+    MDB_val k = Val(key);
+    MDB_val data[2] = {{item_size, const_cast<void*>(items)}, {count, nullptr}};
+    return mdb_cursor_put(c_, &k, data, flags | MDB_MULTIPLE);
+  }
+  int Put(ByteView key, ByteView value, unsigned flags) {
+    MDB_val k = Val(key), v = Val(value);
+    return mdb_cursor_put(c_, &k, &v, flags);
   }
 
  private:

@@ -6,12 +6,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <iomanip>
+#include <iostream>
 #include <limits>
 #include <mutex>
 #include <queue>
 #include <shared_mutex>
+#include <sstream>
 #include <unordered_map>
 
 #include "ledger/serialization.h"
@@ -25,7 +29,22 @@ namespace {
 
 constexpr char kLogKeyFile[] = "log-key.pem";
 
-std::array<std::uint8_t, 9> NodeKey(unsigned level, std::uint64_t index) {
+// The layout this build migrates from (docs/storage.md, "Format versions").
+constexpr std::string_view kFormatV1 = "partnership-ledger/1";
+
+// A Merkle node's key in `tree`: the sequence of the last leaf under it
+// (u64 big-endian) || level. The nodes a leaf completes share its sequence
+// and rise in level, so every append adds keys past all others (MDB_APPEND).
+std::array<std::uint8_t, 9> TreeKey(unsigned level, std::uint64_t index) {
+  std::array<std::uint8_t, 9> key;
+  const auto be = lmdb::BigEndian(((index + 1) << level) - 1);
+  std::copy(be.begin(), be.end(), key.begin());
+  key[8] = static_cast<std::uint8_t>(level);
+  return key;
+}
+
+// Format 1's `nodes` key: level (u8) || index (u64 big-endian).
+std::array<std::uint8_t, 9> V1NodeKey(unsigned level, std::uint64_t index) {
   std::array<std::uint8_t, 9> key;
   key[0] = static_cast<std::uint8_t>(level);
   auto be = lmdb::BigEndian(index);
@@ -33,33 +52,32 @@ std::array<std::uint8_t, 9> NodeKey(unsigned level, std::uint64_t index) {
   return key;
 }
 
-// Index kinds (docs/storage.md): the first byte of every key in `index`.
+// The stored envelope ends with its 32-byte leaf hash (docs/storage.md), the
+// Merkle tree's level-0 node, which is therefore not stored again.
+constexpr std::size_t kLeafHashSize = 32;
+
+// Index kinds (docs/storage.md): the first byte of every key in `filed`.
 constexpr char kSubject = 's', kBody = 'b', kSigner = 'k', kType = 't', kFamily = 'f',
                kIssued = 'i';
+// `filed` is MDB_DUPSORT | MDB_DUPFIXED: one key per indexed value, its data
+// items the sequences filed under it (u64 big-endian), packed 8 bytes each.
+constexpr unsigned kFiledFlags = MDB_DUPSORT | MDB_DUPFIXED;
 
 constexpr std::uint64_t kNoBefore = std::numeric_limits<std::uint64_t>::max();
 constexpr std::size_t kDefaultAuditLimit = 50, kMaxAuditLimit = 1000;
 
-// kind || value || 0x00: every entry of one value sorts together, by sequence.
-// REQUIRES: value has no NUL byte, or a fixed length for its kind.
-std::string IndexPrefix(char kind, std::string_view value) {
-  std::string prefix(1, kind);
-  prefix += value;
-  prefix += '\0';
-  return prefix;
+// kind || value: the key in `filed` of every event filed under that value.
+std::string FiledKey(char kind, std::string_view value) {
+  std::string key(1, kind);
+  key += value;
+  return key;
 }
 
-std::string WithSequence(std::string prefix, std::uint64_t sequence) {
-  const auto be = lmdb::BigEndian(sequence);
-  prefix.append(be.begin(), be.end());
-  return prefix;
-}
-
-// 'i' || issued_at || sequence. Decisions are dated 1970 or later
+// 'i' || issued_at (u64 big-endian). Decisions are dated 1970 or later
 // (ParseTimestamp), so issued_at is never negative and sorts as a u64.
-std::string IssuedKey(Timestamp issued_at, std::uint64_t sequence) {
+std::string IssuedKey(Timestamp issued_at) {
   const auto be = lmdb::BigEndian(static_cast<std::uint64_t>(issued_at));
-  return WithSequence(std::string(1, kIssued) + std::string(be.begin(), be.end()), sequence);
+  return std::string(1, kIssued) + std::string(be.begin(), be.end());
 }
 
 // The part of a type before its first '.', which 'f' entries file it under;
@@ -340,10 +358,20 @@ class LmdbStore final : public Store {
     return Status::Ok();
   }
 
+  // Level 0 is the leaf hash at the end of the stored event; higher levels
+  // are in `tree` (format 1: every level in `nodes`).
   crypto::NodeSource Nodes(const lmdb::Txn& txn) const {
     return [this, &txn](unsigned level, std::uint64_t index) -> Result<crypto::Hash> {
       int rc;
-      auto v = txn.Get(nodes_, NodeKey(level, index), &rc);
+      std::optional<ByteView> v;
+      if (v1_) {
+        v = txn.Get(v1_nodes_, V1NodeKey(level, index), &rc);
+      } else if (level == 0) {
+        v = txn.Get(events_, lmdb::BigEndian(index), &rc);
+        if (v && v->size() >= kLeafHashSize) v = v->last(kLeafHashSize);
+      } else {
+        v = txn.Get(tree_, TreeKey(level, index), &rc);
+      }
       if (!v || v->size() != 32) {
         return Status::Corruption("store.node_missing", "Merkle node (" + std::to_string(level) +
                                                             ", " + std::to_string(index) +
@@ -389,10 +417,31 @@ class LmdbStore final : public Store {
     return lmdb::Error(rc, "reading the authority of event " + std::to_string(sequence));
   }
 
-  // Calls visit(sequence, value) for each key prefix || sequence (u64 BE) of
-  // dbi with sequence < before, highest first, until visit returns false.
-  Status WalkBack(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix, std::uint64_t before,
-                  const std::function<bool(std::uint64_t, ByteView)>& visit) const;
+  // Calls visit(sequence) for each sequence filed under `key` in `filed`
+  // with sequence < before, highest first, until visit returns false.
+  Status WalkBack(const lmdb::Txn& txn, std::string_view key, std::uint64_t before,
+                  const std::function<bool(std::uint64_t)>& visit) const;
+  // Calls visit(sequence, stored bytes) for each event with sequence <
+  // before, highest first, until visit returns false.
+  Status WalkEvents(const lmdb::Txn& txn, std::uint64_t before,
+                    const std::function<bool(std::uint64_t, ByteView)>& visit) const {
+    int rc;
+    lmdb::Cursor cursor(txn, events_, &rc);
+    if (rc) return lmdb::Error(rc, "opening an events cursor");
+    ByteView key, value;
+    rc = cursor.Get(MDB_SET_RANGE, &key, &value, lmdb::BigEndian(before));
+    rc = rc == 0              ? cursor.Get(MDB_PREV, &key, &value)
+         : rc == MDB_NOTFOUND ? cursor.Get(MDB_LAST, &key, &value)
+                              : rc;
+    for (; rc == 0; rc = cursor.Get(MDB_PREV, &key, &value)) {
+      if (!visit(lmdb::FromBigEndian(key), value)) return Status::Ok();
+    }
+    if (rc != MDB_NOTFOUND) return lmdb::Error(rc, "walking the events");
+    return Status::Ok();
+  }
+  // Format 1 to format 2 in one write transaction (docs/storage.md).
+  // REQUIRES: v1_, opened for writing, write_mutex_ held or not yet shared.
+  Status Migrate();
 
   // One attempt at a write transaction: returns an LMDB code, MDB_MAP_FULL
   // among them, and starts from scratch each time it is called.
@@ -405,17 +454,25 @@ class LmdbStore final : public Store {
   int TryAppend(std::span<const SignedDecision> batch, Timestamp recorded_at,
                 std::span<const Annotation> annotations, AppendResult* out,
                 crypto::CompactRange* range, Status* refused);
-  // Files a new event in the index (and its authority) in the append's transaction.
-  int WriteIndexes(lmdb::Txn& txn, const Envelope& e, const Annotation* annotation);
+  // A new event's entries for `filed`, added to *entries as (key, sequence).
+  static void IndexEntries(const Envelope& e, const Annotation* annotation,
+                           std::vector<std::pair<std::string, std::uint64_t>>* entries);
+  // Files a batch's entries in `filed`: sorted, each key's sequences put in one
+  // call. REQUIRES: every sequence is above all sequences already filed.
+  int WriteFiled(lmdb::Txn& txn, std::vector<std::pair<std::string, std::uint64_t>>* entries);
 
   Status Grow();
 
   std::string dir_;
   StoreOptions options_;
   MDB_env* env_ = nullptr;
-  MDB_dbi meta_ = 0, events_ = 0, decisions_ = 0, nodes_ = 0, heads_ = 0, index_ = 0,
-          authority_ = 0, checkpoints_ = 0;
+  MDB_dbi meta_ = 0, events_ = 0, decisions_ = 0, tree_ = 0, heads_ = 0, filed_ = 0, authority_ = 0,
+          checkpoints_ = 0;
   MDB_dbi cosignatures_ = 0;
+  // A format 1 directory opened read-only: its nodes are read from `nodes`,
+  // and audit queries are refused (its `index` is not read).
+  bool v1_ = false;
+  MDB_dbi v1_nodes_ = 0, v1_index_ = 0;
   int lock_fd_ = -1;
   std::optional<crypto::PublicKey> log_public_;
   std::optional<crypto::PrivateKey> log_private_;
@@ -492,21 +549,23 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
     held_data = stat.ms_entries > 0;
   }
   const unsigned dbi_flags = options.read_only ? 0 : MDB_CREATE;
-  for (auto [name, dbi] : {std::pair{"meta", &store->meta_},
-                           {"events", &store->events_},
-                           {"decisions", &store->decisions_},
-                           {"nodes", &store->nodes_},
-                           {"heads", &store->heads_},
-                           {"index", &store->index_},
-                           {"authority", &store->authority_},
-                           {"checkpoints", &store->checkpoints_},
-                           {"cosignatures", &store->cosignatures_}}) {
-    rc = mdb_dbi_open(txn.get(), name, dbi_flags, dbi);
+  auto open_db = [&](const char* name, unsigned db_flags, MDB_dbi* dbi) -> Status {
+    rc = mdb_dbi_open(txn.get(), name, db_flags, dbi);
     if (rc == MDB_NOTFOUND || rc == MDB_INCOMPATIBLE) {
       return Status::Invalid("store.format", "\"" + dir + "\" is not a Partnership Ledger log " +
                                                  "(no \"" + name + "\" database)");
     }
     if (rc) return lmdb::Error(rc, std::string("opening the ") + name + " database");
+    return Status::Ok();
+  };
+  for (auto [name, dbi] : {std::pair{"meta", &store->meta_},
+                           {"events", &store->events_},
+                           {"decisions", &store->decisions_},
+                           {"heads", &store->heads_},
+                           {"authority", &store->authority_},
+                           {"checkpoints", &store->checkpoints_},
+                           {"cosignatures", &store->cosignatures_}}) {
+    if (Status s = open_db(name, dbi_flags, dbi); !s.ok()) return s;
   }
 
   auto format = txn.Get(store->meta_, AsBytes("format"), &rc);
@@ -530,6 +589,8 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
     // A new log: its key and format record.
     crypto::PrivateKey key = crypto::PrivateKey::Generate();
     if (Status s = key.Save(key_path.string()); !s.ok()) return s;
+    if (Status s = open_db("tree", MDB_CREATE, &store->tree_); !s.ok()) return s;
+    if (Status s = open_db("filed", MDB_CREATE | kFiledFlags, &store->filed_); !s.ok()) return s;
     txn.Put(store->meta_, AsBytes("format"), AsBytes(kStoreFormat));
     rc = txn.Put(store->meta_, AsBytes("log_key"), key.public_key().raw());
     if (rc) return lmdb::Error(rc, "writing the format record");
@@ -540,10 +601,19 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
     format = txn.Get(store->meta_, AsBytes("format"), &rc);
   }
   const std::string found(reinterpret_cast<const char*>(format->data()), format->size());
-  if (found != kStoreFormat) {
+  if (found == kStoreFormat) {
+    if (Status s = open_db("tree", dbi_flags, &store->tree_); !s.ok()) return s;
+    if (Status s = open_db("filed", dbi_flags | kFiledFlags, &store->filed_); !s.ok()) return s;
+  } else if (found == kFormatV1) {
+    // Served as it is until Migrate (below, for a writer) rewrites it.
+    store->v1_ = true;
+    if (Status s = open_db("nodes", dbi_flags, &store->v1_nodes_); !s.ok()) return s;
+    if (Status s = open_db("index", dbi_flags, &store->v1_index_); !s.ok()) return s;
+  } else {
     return Status::Invalid("store.format", "\"" + dir + "\" holds format \"" + found +
                                                "\"; this build reads \"" +
-                                               std::string(kStoreFormat) + "\"");
+                                               std::string(kStoreFormat) + "\" (and migrates \"" +
+                                               std::string(kFormatV1) + "\")");
   }
   auto raw_key = txn.Get(store->meta_, AsBytes("log_key"), &rc);
   if (!raw_key) return Status::Corruption("store.format", "the log key record is missing");
@@ -585,7 +655,84 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
   // Database handles opened in a transaction live on only if it commits.
   rc = txn.Commit();
   if (rc) return lmdb::Error(rc, "committing the opening transaction");
+  if (store->v1_ && !options.read_only) {
+    if (Status s = store->Migrate(); !s.ok()) return s;
+  }
   return std::unique_ptr<Store>(std::move(store));
+}
+
+Status LmdbStore::Migrate() {
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t entries = 0, nodes = 0;
+  Status s = WriteGrowing(
+      [&]() -> int {
+        entries = nodes = 0;
+        lmdb::Txn txn;
+        int rc = lmdb::Txn::Begin(env_, 0, &txn);
+        if (rc) return rc;
+        if ((rc = mdb_dbi_open(txn.get(), "tree", MDB_CREATE, &tree_))) return rc;
+        if ((rc = mdb_dbi_open(txn.get(), "filed", MDB_CREATE | kFiledFlags, &filed_))) return rc;
+        // Index entries: kind || value || 0x00 || sequence, or 'i' || issued_at
+        // || sequence, become key kind || value (or 'i' || issued_at) with the
+        // sequence as a data item. Both orders agree, so each key's items come
+        // in ascending order.
+        {
+          lmdb::Cursor from(txn, v1_index_, &rc);
+          if (rc) return rc;
+          lmdb::Cursor to(txn, filed_, &rc);
+          if (rc) return rc;
+          ByteView key, value;
+          for (rc = from.Get(MDB_FIRST, &key, &value); rc == 0;
+               rc = from.Get(MDB_NEXT, &key, &value)) {
+            const std::size_t tail = key.size() > 0 && key[0] == kIssued ? 8 : 9;
+            if (key.size() < tail + 1) return MDB_CORRUPTED;
+            const auto seq = key.last(8);
+            if ((rc = to.Put(key.first(key.size() - tail), seq, MDB_APPENDDUP))) return rc;
+            ++entries;
+          }
+          if (rc != MDB_NOTFOUND) return rc;
+        }
+        // Nodes above the leaves, re-keyed and put in their new key order.
+        std::vector<std::pair<std::array<std::uint8_t, 9>, crypto::Hash>> tree;
+        {
+          lmdb::Cursor from(txn, v1_nodes_, &rc);
+          if (rc) return rc;
+          ByteView key, value;
+          for (rc = from.Get(MDB_FIRST, &key, &value); rc == 0;
+               rc = from.Get(MDB_NEXT, &key, &value)) {
+            if (key.size() != 9 || value.size() != 32) return MDB_CORRUPTED;
+            if (key[0] == 0) continue;
+            tree.emplace_back(TreeKey(key[0], lmdb::FromBigEndian(key.subspan(1))), crypto::Hash{});
+            std::copy(value.begin(), value.end(), tree.back().second.begin());
+          }
+          if (rc != MDB_NOTFOUND) return rc;
+        }
+        std::sort(tree.begin(), tree.end());
+        for (const auto& [key, hash] : tree) {
+          if ((rc = txn.Put(tree_, key, hash, MDB_APPEND))) return rc;
+        }
+        nodes = tree.size();
+        if ((rc = mdb_drop(txn.get(), v1_index_, 1))) return rc;
+        if ((rc = mdb_drop(txn.get(), v1_nodes_, 1))) return rc;
+        if ((rc = txn.Put(meta_, AsBytes("format"), AsBytes(kStoreFormat)))) return rc;
+        return txn.Commit();
+      },
+      "migrating \"" + dir_ + "\" from " + std::string(kFormatV1) + " to " +
+          std::string(kStoreFormat));
+  if (!s.ok()) return s;
+  v1_ = false;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::ostringstream line;
+  line << "ledger: migrated \"" << dir_ << "\" from " << kFormatV1 << " to " << kStoreFormat << ": "
+       << entries << " index entries and " << nodes << " tree nodes rewritten in " << std::fixed
+       << std::setprecision(1) << seconds << " s";
+  if (options_.notice) {
+    options_.notice(line.str());
+  } else {
+    std::cerr << line.str() << std::endl;
+  }
+  return Status::Ok();
 }
 
 Status LmdbStore::WriteGrowing(const WriteAttempt& attempt, const std::string& what) {
@@ -658,6 +805,7 @@ int LmdbStore::TryAppend(std::span<const SignedDecision> batch, Timestamp record
   // treated like a repeat of a recorded decision.
   std::unordered_map<std::string_view, std::size_t> in_batch;
   std::vector<crypto::CompactRange::Node> completed;
+  std::vector<std::pair<std::string, std::uint64_t>> filed;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const SignedDecision& d = batch[i];
     auto same_as = [&](const Decision& recorded, const Appended& original) -> bool {
@@ -695,11 +843,17 @@ int LmdbStore::TryAppend(std::span<const SignedDecision> batch, Timestamp record
     const auto key = lmdb::BigEndian(e.sequence);
     if ((rc = txn.Put(events_, key, AsBytes(Encode(e)), MDB_APPEND))) return rc;
     if ((rc = txn.Put(decisions_, AsBytes(d.decision.id), key, MDB_NOOVERWRITE))) return rc;
-    if ((rc = WriteIndexes(txn, e, annotations.empty() ? nullptr : &annotations[i]))) return rc;
+    const Annotation* annotation = annotations.empty() ? nullptr : &annotations[i];
+    IndexEntries(e, annotation, &filed);
+    if (annotation && !annotation->authority.empty()) {
+      // Sequences only grow, so every authority key goes at the end.
+      if ((rc = txn.Put(authority_, key, AsBytes(annotation->authority), MDB_APPEND))) return rc;
+    }
     completed.clear();
     range->Append(e.leaf_hash, &completed);
     for (const auto& node : completed) {
-      if ((rc = txn.Put(nodes_, NodeKey(node.level, node.index), node.hash))) return rc;
+      if (node.level == 0) continue;  // the leaf hash, stored with the event
+      if ((rc = txn.Put(tree_, TreeKey(node.level, node.index), node.hash, MDB_APPEND))) return rc;
     }
     in_batch.emplace(d.decision.id, out->decisions.size());
     out->decisions.push_back(Appended{e.sequence, e.leaf_hash, false});
@@ -708,6 +862,7 @@ int LmdbStore::TryAppend(std::span<const SignedDecision> batch, Timestamp record
     out->head = previous;
     return 0;
   }
+  if ((rc = WriteFiled(txn, &filed))) return rc;
   out->head.size = range->size();
   out->head.root = range->Root();
   out->head.timestamp = now;
@@ -719,31 +874,45 @@ int LmdbStore::TryAppend(std::span<const SignedDecision> batch, Timestamp record
   return txn.Commit();
 }
 
-int LmdbStore::WriteIndexes(lmdb::Txn& txn, const Envelope& e, const Annotation* annotation) {
-  static constexpr std::uint8_t kNothing[1] = {0};
-  const ByteView empty(kNothing, 0);
+void LmdbStore::IndexEntries(const Envelope& e, const Annotation* annotation,
+                             std::vector<std::pair<std::string, std::uint64_t>>* entries) {
   const Decision& d = e.decision.decision;
+  auto add = [&](std::string key) { entries->emplace_back(std::move(key), e.sequence); };
+  add(FiledKey(kBody, d.body));
+  add(FiledKey(kType, d.type));
+  if (auto family = Family(d.type); !family.empty()) add(FiledKey(kFamily, family));
+  for (const DecisionSignature& sig : e.decision.signatures)
+    add(FiledKey(kSigner, AsText(sig.key_id)));
+  add(IssuedKey(d.issued_at));
+  if (annotation) {
+    for (const std::string& subject : annotation->subjects) add(FiledKey(kSubject, subject));
+  }
+}
+
+int LmdbStore::WriteFiled(lmdb::Txn& txn,
+                          std::vector<std::pair<std::string, std::uint64_t>>* entries) {
+  // Key order, then sequence order; an entry twice (a subject named twice,
+  // two signatures by one key) is filed once.
+  std::sort(entries->begin(), entries->end());
+  entries->erase(std::unique(entries->begin(), entries->end()), entries->end());
   int rc;
-  auto put = [&](char kind, std::string_view value) {
-    return txn.Put(index_, AsBytes(WithSequence(IndexPrefix(kind, value), e.sequence)), empty);
-  };
-  if ((rc = put(kBody, d.body))) return rc;
-  if ((rc = put(kType, d.type))) return rc;
-  if (auto family = Family(d.type); !family.empty() && (rc = put(kFamily, family))) return rc;
-  for (const DecisionSignature& sig : e.decision.signatures) {
-    if ((rc = put(kSigner, AsText(sig.key_id)))) return rc;
+  lmdb::Cursor cursor(txn, filed_, &rc);
+  if (rc) return rc;
+  std::vector<std::array<std::uint8_t, 8>> sequences;
+  for (auto run = entries->begin(); run != entries->end();) {
+    auto end = std::find_if(run, entries->end(),
+                            [&](const auto& entry) { return entry.first != run->first; });
+    sequences.clear();
+    for (auto it = run; it != end; ++it) sequences.push_back(lmdb::BigEndian(it->second));
+    // Every sequence is new and above those already filed: MDB_APPENDDUP adds
+    // them at the end of the key's items without searching among them.
+    if ((rc = cursor.PutMultiple(AsBytes(run->first), sequences.data(), 8, sequences.size(),
+                                 MDB_APPENDDUP))) {
+      return rc;
+    }
+    run = end;
   }
-  if ((rc = txn.Put(index_, AsBytes(IssuedKey(d.issued_at, e.sequence)), empty))) return rc;
-  if (!annotation) return 0;
-  for (const std::string& subject : annotation->subjects) {
-    if ((rc = put(kSubject, subject))) return rc;
-  }
-  if (!annotation->authority.empty()) {
-    // Sequences only grow, so every authority key goes at the end.
-    rc = txn.Put(authority_, lmdb::BigEndian(e.sequence), AsBytes(annotation->authority),
-                 MDB_APPEND);
-  }
-  return rc;
+  return 0;
 }
 
 Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes) {
@@ -845,26 +1014,25 @@ Result<std::uint64_t> LmdbStore::NewestCosigned(std::size_t witnesses) const {
                                                  std::to_string(witnesses) + " witnesses");
 }
 
-Status LmdbStore::WalkBack(const lmdb::Txn& txn, MDB_dbi dbi, std::string_view prefix,
-                           std::uint64_t before,
-                           const std::function<bool(std::uint64_t, ByteView)>& visit) const {
+Status LmdbStore::WalkBack(const lmdb::Txn& txn, std::string_view key, std::uint64_t before,
+                           const std::function<bool(std::uint64_t)>& visit) const {
   int rc;
-  lmdb::Cursor cursor(txn, dbi, &rc);
+  lmdb::Cursor cursor(txn, filed_, &rc);
   if (rc) return lmdb::Error(rc, "opening a cursor");
-  const std::string seek = WithSequence(std::string(prefix), before);
-  ByteView key, value;
-  // The last key below prefix || before: the one before the first key at or
-  // above it, or the last key of all when there is none.
-  rc = cursor.Get(MDB_SET_RANGE, &key, &value, AsBytes(seek));
-  rc = rc == 0              ? cursor.Get(MDB_PREV, &key, &value)
-       : rc == MDB_NOTFOUND ? cursor.Get(MDB_LAST, &key, &value)
-                            : rc;
-  // Keys with the prefix are contiguous; the first one without it ends the walk.
-  for (; rc == 0; rc = cursor.Get(MDB_PREV, &key, &value)) {
-    if (key.size() != prefix.size() + 8 || !AsText(key).starts_with(prefix)) break;
-    if (!visit(lmdb::FromBigEndian(key.subspan(prefix.size())), value)) return Status::Ok();
+  ByteView k, value;
+  // The last item below `before`: the one before the first item at or above
+  // it, or the key's last item when there is none.
+  rc = cursor.Get(MDB_GET_BOTH_RANGE, &k, &value, AsBytes(key), lmdb::BigEndian(before));
+  if (rc == 0) {
+    rc = cursor.Get(MDB_PREV_DUP, &k, &value);
+  } else if (rc == MDB_NOTFOUND) {
+    rc = cursor.Get(MDB_SET_KEY, &k, &value, AsBytes(key));
+    if (rc == 0) rc = cursor.Get(MDB_LAST_DUP, &k, &value);
   }
-  if (rc != 0 && rc != MDB_NOTFOUND) return lmdb::Error(rc, "walking an index");
+  for (; rc == 0; rc = cursor.Get(MDB_PREV_DUP, &k, &value)) {
+    if (!visit(lmdb::FromBigEndian(value))) return Status::Ok();
+  }
+  if (rc != MDB_NOTFOUND) return lmdb::Error(rc, "walking an index");
   return Status::Ok();
 }
 
@@ -887,6 +1055,13 @@ Result<AuditPage> LmdbStore::Audit(const AuditQuery& query) const {
   const Timestamp from = std::max<Timestamp>(query.issued_from.value_or(0), 0);
   const Timestamp to = query.issued_to.value_or(std::numeric_limits<Timestamp>::max());
   AuditPage page;
+  if (v1_) {
+    return Status::Invalid("store.migration",
+                           "\"" + dir_ + "\" has the " + std::string(kFormatV1) +
+                               " layout, whose audit index this build does not read; opening it "
+                               "once for writing (ledgerd, or ledgerctl append) migrates it to " +
+                               std::string(kStoreFormat));
+  }
   if (before == 0 || to <= from) return page;
 
   ReadTxn r;
@@ -921,16 +1096,17 @@ Result<AuditPage> LmdbStore::Audit(const AuditQuery& query) const {
     // Only a time range: issued_at order is not sequence order, so keep the
     // limit + 1 highest sequences among the range's entries, then read those.
     int rc;
-    lmdb::Cursor cursor(r.txn, index_, &rc);
+    lmdb::Cursor cursor(r.txn, filed_, &rc);
     if (rc) return lmdb::Error(rc, "opening an index cursor");
     std::priority_queue<std::uint64_t, std::vector<std::uint64_t>, std::greater<>> newest;
-    const std::string start = IssuedKey(from, 0);
+    const std::string start = IssuedKey(from);
     ByteView key, value;
+    // MDB_NEXT visits each key's items, then the next key's.
     for (rc = cursor.Get(MDB_SET_RANGE, &key, &value, AsBytes(start)); rc == 0;
          rc = cursor.Get(MDB_NEXT, &key, &value)) {
-      if (key.size() != 17 || key[0] != static_cast<std::uint8_t>(kIssued)) break;
+      if (key.size() != 9 || key[0] != static_cast<std::uint8_t>(kIssued)) break;
       if (static_cast<Timestamp>(lmdb::FromBigEndian(key.subspan(1, 8))) >= to) break;
-      const std::uint64_t seq = lmdb::FromBigEndian(key.subspan(9));
+      const std::uint64_t seq = lmdb::FromBigEndian(value);
       if (seq >= before) continue;
       newest.push(seq);
       if (newest.size() > limit + 1) newest.pop();
@@ -950,36 +1126,40 @@ Result<AuditPage> LmdbStore::Audit(const AuditQuery& query) const {
 
   // Otherwise walk one index (or the events themselves) newest first, most
   // selective first, and check the other filters on each event.
-  std::string prefix;
+  std::string key;
   if (query.subject) {
-    prefix = IndexPrefix(kSubject, *query.subject);
+    key = FiledKey(kSubject, *query.subject);
   } else if (query.signer) {
-    prefix = IndexPrefix(kSigner, AsText(*query.signer));
+    key = FiledKey(kSigner, AsText(*query.signer));
   } else if (type_prefix) {
-    prefix = IndexPrefix(kFamily, family);
+    key = FiledKey(kFamily, family);
   } else if (query.type) {
-    prefix = IndexPrefix(kType, *query.type);
+    key = FiledKey(kType, *query.type);
   } else if (query.body) {
-    prefix = IndexPrefix(kBody, *query.body);
+    key = FiledKey(kBody, *query.body);
   }
   Status problem;
-  Status walked = WalkBack(r.txn, filtered ? index_ : events_, prefix, before,
-                           [&](std::uint64_t seq, ByteView value) {
-                             if (page.events.size() == limit) {  // a full page, and more
-                               page.next_before = page.events.back().event.sequence;
-                               return false;
-                             }
-                             Result<Envelope> e = filtered ? read(seq) : DecodeEvent(seq, value);
-                             if (!e.ok()) {
-                               problem = e.status();
-                               return false;
-                             }
-                             if (!matches(e->decision.decision, e->decision.signatures)) {
-                               return true;
-                             }
-                             problem = add(std::move(*e));
-                             return problem.ok();
-                           });
+  auto visit = [&](std::uint64_t seq, std::optional<ByteView> stored) {
+    if (page.events.size() == limit) {  // a full page, and more
+      page.next_before = page.events.back().event.sequence;
+      return false;
+    }
+    Result<Envelope> e = stored ? DecodeEvent(seq, *stored) : read(seq);
+    if (!e.ok()) {
+      problem = e.status();
+      return false;
+    }
+    if (!matches(e->decision.decision, e->decision.signatures)) return true;
+    problem = add(std::move(*e));
+    return problem.ok();
+  };
+  Status walked;
+  if (filtered) {
+    walked = WalkBack(r.txn, key, before, [&](std::uint64_t seq) { return visit(seq, {}); });
+  } else {
+    walked = WalkEvents(r.txn, before,
+                        [&](std::uint64_t seq, ByteView value) { return visit(seq, value); });
+  }
   if (!problem.ok()) return problem;
   if (!walked.ok()) return walked;
   return page;

@@ -4,15 +4,17 @@
 // own signing key (log-key.pem, mode 0600) and a LOCK file that one writing
 // process holds. Inside the environment:
 //
-//   meta         "format" -> "partnership-ledger/1", "log_key" -> raw public key
-//   events       sequence (u64 big-endian) -> Envelope (cereal portable binary)
+//   meta         "format" -> "partnership-ledger/2", "log_key" -> raw public key
+//   events       sequence (u64 big-endian) -> Envelope (cereal portable binary,
+//                ending with the leaf hash: the tree's level-0 node)
 //   decisions    decision id -> sequence (u64 big-endian)
-//   nodes        level (u8) || index (u64 big-endian) -> 32-byte perfect subtree hash
+//   tree         last leaf (u64 big-endian) || level (u8) -> 32-byte perfect
+//                subtree hash, for the levels above the leaves
 //   heads        size (u64 big-endian) -> TreeHead signed after each commit
-//   index        kind (u8) || value || 0x00 || sequence (u64 BE) -> empty, for the
-//                kinds 's' subject, 'b' body, 'k' signer key id (32 raw bytes),
-//                't' type, 'f' type family; and 'i' || issued_at (u64 BE) ||
-//                sequence (u64 BE) -> empty. Written with the event.
+//   filed        kind (u8) || value -> sequences (u64 BE), MDB_DUPSORT |
+//                MDB_DUPFIXED, for the kinds 's' subject, 'b' body, 'k' signer
+//                key id (32 raw bytes), 't' type, 'f' type family, and
+//                'i' || issued_at (u64 BE). Written with the event.
 //   authority    sequence (u64 big-endian) -> policy id (only when non-empty)
 //   checkpoints  size (u64 big-endian) -> opaque projection checkpoint bytes
 //   cosignatures size (u64 big-endian) || witness name -> the witness's
@@ -21,6 +23,11 @@
 // Nothing in the Store rewrites or deletes an event: Append only appends, and
 // the only other writes, PutCheckpoint and PutCosignature, store derived state
 // and witnesses' cosignatures beside the log.
+//
+// A directory of format "partnership-ledger/1" (every tree level in `nodes`,
+// index entries as keys in `index`) is migrated in place when opened for
+// writing; opened read-only it serves everything but audit queries
+// (docs/storage.md, "Format versions").
 //
 // Thread-safety: one thread writes (Append, PutCheckpoint) at a time (the
 // caller's single writer); any number of threads may read concurrently with it. A reader sees
@@ -43,7 +50,7 @@
 
 namespace pl::ledger {
 
-inline constexpr std::string_view kStoreFormat = "partnership-ledger/1";
+inline constexpr std::string_view kStoreFormat = "partnership-ledger/2";
 
 struct StoreOptions {
   // Create the directory, the environment and a new log key when missing.
@@ -64,6 +71,10 @@ struct StoreOptions {
 
   // The clock that stamps recorded_at and tree heads; Now() when empty.
   std::function<Timestamp()> clock;
+
+  // Receives a line for what an operator should know of (a layout migrated
+  // on open); standard error when empty.
+  std::function<void(const std::string&)> notice;
 };
 
 struct Appended {
@@ -178,7 +189,8 @@ class Store {
   // Audit queries over the indexes written at append time: by subject, body,
   // signer, type and issued-at time, newest first, paged, in one read
   // snapshot. Errors: "audit.type" (a family with nothing before ".*"),
-  // "store.decode", "store.index" (an index entry names a missing event).
+  // "store.decode", "store.index" (an index entry names a missing event),
+  // "store.migration" (a format 1 directory opened read-only).
   virtual Result<AuditPage> Audit(const AuditQuery& query) const = 0;
   // The authority recorded for an event ("" for genesis or when none was
   // given). Errors: "store.not_found" (no such event).
