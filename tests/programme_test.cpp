@@ -228,6 +228,121 @@ BOOST_AUTO_TEST_CASE(damaged_or_foreign_checkpoints_are_ignored_and_rebuilt) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_checkpoint_of_many_sections_decodes_to_the_same_state) {
+  // More entities than one section holds, so each collection spans several.
+  ProgrammeState state;
+  state.size = 70000;
+  state.programme.en = "China-ASEAN STEP";
+  state.members["TH"].country = "TH";
+  for (int i = 0; i < 20000; ++i) {
+    const std::string n = std::to_string(100000 + i);
+    Project& p = state.projects["P-" + n];
+    p.id = "P-" + n;
+    p.title.en = "Project " + n;
+    p.milestones.push_back({"m", "reached", "2015-01-01", static_cast<Seq>(i)});
+    Commitment& c = state.commitments["C-" + n];
+    c.id = "C-" + n;
+    c.committed = i;
+    if (i % 3 == 0) state.partnerships["J-" + n].id = "J-" + n;
+  }
+  const crypto::Hash root = crypto::Sha256(AsBytes("root"));
+  const std::string bytes = EncodeCheckpoint(state, root);
+  crypto::Hash got{};
+  auto decoded = DecodeCheckpoint(AsBytes(bytes), &got);
+  BOOST_REQUIRE_MESSAGE(decoded.ok(), decoded.status().ToString());
+  BOOST_TEST((StateBytes(*decoded) == StateBytes(state)));
+  BOOST_TEST((got == root));
+
+  // Every kind of damage is refused by the rule naming it, never decoded.
+  auto rule = [&](std::string damaged) {
+    return DecodeCheckpoint(AsBytes(damaged), &got).status().rule();
+  };
+  std::string last_section = bytes;
+  last_section[bytes.size() - 3] ^= 0x01;
+  BOOST_TEST(rule(last_section) == "checkpoint.digest");
+  std::string table = bytes;
+  table[60] ^= 0x01;  // inside the section table
+  BOOST_TEST(rule(table) == "checkpoint.digest");
+  BOOST_TEST(rule(bytes.substr(0, bytes.size() - 1)) == "checkpoint.format");
+  BOOST_TEST(rule(bytes + "x") == "checkpoint.format");
+  std::string older = bytes;
+  older[10] = 1;  // the format number's last byte
+  BOOST_TEST(rule(older) == "checkpoint.version");
+  BOOST_TEST(rule("plstate") == "checkpoint.format");
+}
+
+BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
+  Writer w;
+  std::string live;
+  {
+    auto p = w.Open(5);  // checkpoints at 5 and 10 (as commits pass them) and 12 (at close)
+    std::vector<ledger::SignedDecision> batch{w.Genesis()};
+    for (int i = 1; i <= 11; ++i) {
+      batch.push_back(w.Propose("P-" + std::to_string(i)));
+      if (batch.size() == 5 || i == 11) {
+        BOOST_REQUIRE(p->Submit(batch).ok());
+        batch.clear();
+      }
+    }
+    live = LiveBytes(*p);
+  }
+  // An older build's checkpoints (another format number) at 5 and at 12,
+  // the newest: as after an upgrade that changed the format.
+  {
+    auto store = ledger::Store::Open(w.dir.str("data"));
+    BOOST_REQUIRE(store.ok());
+    for (std::uint64_t at : {5, 12}) {
+      std::string older;
+      BOOST_REQUIRE((*store)
+                        ->VisitCheckpoint(at,
+                                          [&](std::uint64_t, ByteView b) {
+                                            older.assign(reinterpret_cast<const char*>(b.data()),
+                                                         b.size());
+                                          })
+                        .ok());
+      older[10] = 1;
+      BOOST_REQUIRE((*store)->PutCheckpoint(at, AsBytes(older)).ok());
+    }
+  }
+  // A read-only open replays from scratch and writes nothing.
+  w.log.clear();
+  {
+    ProgrammeOptions o = w.Options(5);
+    o.store.read_only = true;
+    auto p = Programme::Open(w.dir.str("data"), o);
+    BOOST_REQUIRE(p.ok());
+    BOOST_TEST(LiveBytes(**p) == live);
+    for (const auto& line : w.log) BOOST_TEST(line.find("written") == std::string::npos, line);
+  }
+  // A writable open rewrites the one at 5 as it replays (the one at 10 still
+  // loads), and the one at 12 at close.
+  w.log.clear();
+  {
+    auto p = w.Open(5);
+    BOOST_TEST(LiveBytes(*p) == live);
+    const std::string logged = [&] {
+      std::string all;
+      for (const auto& line : w.log) all += line + "\n";
+      return all;
+    }();
+    BOOST_TEST(logged.find("checkpoint written at 5 events") != std::string::npos, logged);
+    BOOST_TEST(logged.find("checkpoint written at 10 events") == std::string::npos, logged);
+  }
+  auto store = ledger::Store::Open(w.dir.str("data"));
+  BOOST_REQUIRE(store.ok());
+  for (std::uint64_t at : {5, 10, 12}) {
+    crypto::Hash root{};
+    Status checked = Status::Corruption("test", "no checkpoint");
+    BOOST_REQUIRE((*store)
+                      ->VisitCheckpoint(at,
+                                        [&](std::uint64_t size, ByteView b) {
+                                          if (size == at) checked = CheckCheckpoint(b, &root);
+                                        })
+                      .ok());
+    BOOST_TEST(checked.ok(), "at " << at << ": " << checked.ToString());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(as_of_time_uses_recorded_time) {
   Writer w;
   auto p = w.Open();

@@ -3,6 +3,7 @@
 #include "ledger/serialization.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/map.hpp>
@@ -10,8 +11,10 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstring>
+#include <functional>
 #include <sstream>
 #include <streambuf>
+#include <thread>
 
 namespace pl::projections {
 
@@ -182,52 +185,234 @@ std::string StateBytes(const ProgrammeState& state) {
   return std::move(out).str();
 }
 
-std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root) {
-  std::string out(kMagic);
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((kStateFormat >> shift) & 0xff));
+namespace {
+
+// What a section holds: the scalars and the governance, or a run of the
+// entities of one big collection, in id order.
+enum class Part : std::uint8_t {
+  kGovernance = 0,
+  kProjects = 1,
+  kCommitments = 2,
+  kPartnerships = 3
+};
+
+// Entities per section: small enough that the sections of a large state
+// spread evenly over the cores, large enough that each costs little more
+// than its entities.
+constexpr std::size_t kEntitiesPerSection = 8192;
+
+constexpr std::size_t kHeader = kMagic.size() + 4 + 32 + 4;  // magic, format, root, sections
+constexpr std::size_t kTableEntry = 1 + 8 + 32;              // part, length, SHA-256
+
+void PutBigEndian(std::uint64_t v, int bytes, std::string* out) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((v >> shift) & 0xff));
   }
-  out.append(reinterpret_cast<const char*>(root.data()), root.size());
-  out += StateBytes(state);
-  const crypto::Hash digest = crypto::Sha256(AsBytes(out));
-  out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
-  return out;
 }
 
-namespace {
-constexpr std::size_t kHeader = kMagic.size() + 4 + 32;
+std::uint64_t GetBigEndian(const std::uint8_t* p, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+struct Section {
+  Part part;
+  std::string bytes;
+};
+
+template <typename T>
+void AddSections(Part part, const ById<T>& entities, std::vector<Section>* sections) {
+  auto it = entities.begin();
+  while (it != entities.end()) {
+    const std::size_t n = std::min<std::size_t>(
+        kEntitiesPerSection, static_cast<std::size_t>(std::distance(it, entities.end())));
+    std::ostringstream out(std::ios::binary);
+    {
+      cereal::PortableBinaryOutputArchive ar(out);
+      ar(cereal::make_size_tag(static_cast<cereal::size_type>(n)));  // as cereal writes a map
+      for (std::size_t i = 0; i < n; ++i, ++it) ar(cereal::make_map_item(it->first, it->second));
+    }
+    sections->push_back({part, std::move(out).str()});
+  }
+}
+
+struct SectionView {
+  Part part;
+  ByteView bytes;
+  const std::uint8_t* digest;
+};
+
+// The sections of checked bytes (CheckCheckpoint has vouched for the table).
+std::vector<SectionView> Sections(ByteView bytes) {
+  const std::size_t count = GetBigEndian(bytes.data() + kHeader - 4, 4);
+  std::vector<SectionView> sections;
+  std::size_t at = kHeader + count * kTableEntry + 32;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* entry = bytes.data() + kHeader + i * kTableEntry;
+    const std::size_t length = GetBigEndian(entry + 1, 8);
+    sections.push_back({static_cast<Part>(entry[0]), bytes.subspan(at, length), entry + 9});
+    at += length;
+  }
+  return sections;
+}
+
+// Decodes one section (after checking its digest) into *state's governance
+// or into *entities.
+template <typename T>
+Status DecodeSection(const SectionView& section, T* target) {
+  const crypto::Hash digest = crypto::Sha256(section.bytes);
+  if (!std::equal(digest.begin(), digest.end(), section.digest)) {
+    return Status::Corruption("checkpoint.digest", "a section does not match its SHA-256");
+  }
+  try {
+    StateArchive ar(section.bytes);
+    if constexpr (std::is_same_v<T, ProgrammeState>) {
+      ar(target->size, target->last_recorded_at, target->last_issued_at, target->programme,
+         target->members, target->bodies, target->officers, target->keys, target->policies,
+         target->meetings, target->resolutions);
+    } else {
+      ar(*target);
+    }
+    if (!ar.at_end()) return Status::Corruption("checkpoint.decode", "extra bytes in a section");
+  } catch (const std::exception& e) {
+    return Status::Corruption("checkpoint.decode", e.what());
+  }
+  return Status::Ok();
+}
+
+// Moves each run's entities, in order, to the end of *all (no copies, no
+// allocations: the map nodes themselves move).
+template <typename T>
+void Join(std::vector<ById<T>>& runs, ById<T>* all) {
+  for (ById<T>& run : runs) {
+    while (!run.empty()) all->insert(all->end(), run.extract(run.begin()));
+  }
+}
+
 }  // namespace
+
+std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root) {
+  std::vector<Section> sections;
+  {
+    std::ostringstream out(std::ios::binary);
+    {
+      cereal::PortableBinaryOutputArchive ar(out);
+      ar(state.size, state.last_recorded_at, state.last_issued_at, state.programme, state.members,
+         state.bodies, state.officers, state.keys, state.policies, state.meetings,
+         state.resolutions);
+    }
+    sections.push_back({Part::kGovernance, std::move(out).str()});
+  }
+  AddSections(Part::kProjects, state.projects, &sections);
+  AddSections(Part::kCommitments, state.commitments, &sections);
+  AddSections(Part::kPartnerships, state.partnerships, &sections);
+
+  std::string out(kMagic);
+  PutBigEndian(kStateFormat, 4, &out);
+  out.append(reinterpret_cast<const char*>(root.data()), root.size());
+  PutBigEndian(sections.size(), 4, &out);
+  for (const Section& section : sections) {
+    out.push_back(static_cast<char>(section.part));
+    PutBigEndian(section.bytes.size(), 8, &out);
+    const crypto::Hash digest = crypto::Sha256(AsBytes(section.bytes));
+    out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  }
+  const crypto::Hash digest = crypto::Sha256(AsBytes(out));
+  out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  for (const Section& section : sections) out += section.bytes;
+  return out;
+}
 
 Status CheckCheckpoint(ByteView bytes, crypto::Hash* root) {
   if (bytes.size() < kHeader + 32 ||
       std::string_view(reinterpret_cast<const char*>(bytes.data()), kMagic.size()) != kMagic) {
     return Status::Corruption("checkpoint.format", "not a state checkpoint");
   }
-  const ByteView body = bytes.first(bytes.size() - 32);
-  const crypto::Hash digest = crypto::Sha256(body);
-  if (!std::equal(digest.begin(), digest.end(), bytes.end() - 32)) {
-    return Status::Corruption("checkpoint.digest", "checkpoint bytes do not match their SHA-256");
-  }
-  std::uint32_t format = 0;
-  for (std::size_t i = 0; i < 4; ++i) format = (format << 8) | bytes[kMagic.size() + i];
+  const auto format = static_cast<std::uint32_t>(GetBigEndian(bytes.data() + kMagic.size(), 4));
   if (format != kStateFormat) {
     return Status::Corruption("checkpoint.version", "checkpoint format " + std::to_string(format) +
                                                         ", this build writes " +
                                                         std::to_string(kStateFormat));
   }
-  std::copy(bytes.begin() + kMagic.size() + 4, bytes.begin() + kHeader, root->begin());
+  const std::size_t count = GetBigEndian(bytes.data() + kHeader - 4, 4);
+  if (count == 0 || count > (bytes.size() - kHeader - 32) / kTableEntry) {
+    return Status::Corruption("checkpoint.format", "a section table that does not fit");
+  }
+  const std::size_t table_end = kHeader + count * kTableEntry;
+  const crypto::Hash digest = crypto::Sha256(bytes.first(table_end));
+  if (!std::equal(digest.begin(), digest.end(), bytes.begin() + table_end)) {
+    return Status::Corruption("checkpoint.digest", "the section table does not match its SHA-256");
+  }
+  std::uint64_t total = table_end + 32;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::uint8_t* entry = bytes.data() + kHeader + i * kTableEntry;
+    if (entry[0] > static_cast<std::uint8_t>(Part::kPartnerships) ||
+        (entry[0] == static_cast<std::uint8_t>(Part::kGovernance)) != (i == 0)) {
+      return Status::Corruption("checkpoint.format",
+                                "section " + std::to_string(i) + " holds an unknown part");
+    }
+    total += GetBigEndian(entry + 1, 8);
+  }
+  if (total != bytes.size()) {
+    return Status::Corruption("checkpoint.format", "the sections do not add up to the checkpoint");
+  }
+  std::copy(bytes.begin() + kMagic.size() + 4, bytes.begin() + kMagic.size() + 4 + 32,
+            root->begin());
   return Status::Ok();
 }
 
 Result<ProgrammeState> DecodeCheckedCheckpoint(ByteView bytes) {
+  const std::vector<SectionView> sections = Sections(bytes);
   ProgrammeState state;
-  try {
-    StateArchive ar(bytes.subspan(kHeader, bytes.size() - kHeader - 32));
-    ar(state);
-    if (!ar.at_end()) return Status::Corruption("checkpoint.decode", "extra bytes after the state");
-  } catch (const std::exception& e) {
-    return Status::Corruption("checkpoint.decode", e.what());
+  std::vector<ById<Project>> projects;
+  std::vector<ById<Commitment>> commitments;
+  std::vector<ById<Partnership>> partnerships;
+  auto count = [&](Part part) {
+    return std::count_if(sections.begin(), sections.end(),
+                         [part](const SectionView& s) { return s.part == part; });
+  };
+  projects.reserve(count(Part::kProjects));  // the jobs below point into these
+  commitments.reserve(count(Part::kCommitments));
+  partnerships.reserve(count(Part::kPartnerships));
+  // Each section decodes into a target of its own, on whichever core is free.
+  std::vector<std::function<Status()>> jobs;
+  for (const SectionView& section : sections) {
+    auto job = [&section](auto* target) {
+      return [&section, target] { return DecodeSection(section, target); };
+    };
+    switch (section.part) {
+      case Part::kGovernance:
+        jobs.push_back(job(&state));
+        break;
+      case Part::kProjects:
+        jobs.push_back(job(&projects.emplace_back()));
+        break;
+      case Part::kCommitments:
+        jobs.push_back(job(&commitments.emplace_back()));
+        break;
+      case Part::kPartnerships:
+        jobs.push_back(job(&partnerships.emplace_back()));
+        break;
+    }
   }
+  std::vector<Status> results(jobs.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < jobs.size();) results[i] = jobs[i]();
+  };
+  std::vector<std::thread> threads;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned t = 1; t < std::min<std::size_t>(cores, jobs.size()); ++t)
+    threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  for (const Status& s : results) {
+    if (!s.ok()) return s;
+  }
+  Join(projects, &state.projects);
+  Join(commitments, &state.commitments);
+  Join(partnerships, &state.partnerships);
   return state;
 }
 

@@ -1,12 +1,19 @@
 // Checkpoints: the serialized form of a ProgrammeState, stored in the
 // Store's checkpoints database.
 //
-//   "plstate" || u32 kStateFormat (big-endian) || root of the log at the
-//   state's size (32 bytes) || cereal portable binary of the state ||
-//   SHA-256 of everything before it (32 bytes)
+//   "plstate" || u32 kStateFormat || root of the log at the state's size
+//   (32 bytes) || u32 n || n x (u8 part || u64 length || SHA-256 of the
+//   section) || SHA-256 of everything before it (32 bytes) || n sections
 //
-// kStateFormat changes whenever the state's shape or the rules change, so a
-// checkpoint written by other code is ignored and rebuilt from the log.
+// (integers big-endian). Each section is a cereal portable binary archive
+// of its own: the first holds the scalars and the governance (part 0), each
+// of the others up to 8,192 projects (1), commitments (2) or partnerships (3)
+// in id order, written as cereal writes a map. Sections check and decode
+// independently, so loading one spreads over every core.
+//
+// kStateFormat changes whenever the state's shape, the rules or this layout
+// change, so a checkpoint written by other code is ignored and rebuilt from
+// the log.
 #pragma once
 
 #include <string>
@@ -16,19 +23,22 @@
 
 namespace pl::projections {
 
-inline constexpr std::uint32_t kStateFormat = 1;
+inline constexpr std::uint32_t kStateFormat = 2;
 
 std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root);
 // Corruption ("checkpoint.*") when the bytes are damaged, of another format,
 // or do not decode; *root receives the log root the state was taken at.
 Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root);
-// Its two halves: the checks alone (format, digest, version; *root set), and
-// the state of bytes that passed them. Decode only checked bytes: a damaged
-// length could otherwise ask for far more memory than the bytes hold.
+// Its two halves: the checks alone (format, version, the section table and
+// its digest; *root set), and the state of bytes that passed them, each
+// section's digest checked before it is decoded. Decode only checked bytes:
+// a damaged length could otherwise ask for far more memory than the bytes
+// hold.
 Status CheckCheckpoint(ByteView bytes, crypto::Hash* root);
 Result<ProgrammeState> DecodeCheckedCheckpoint(ByteView bytes);
 
-// The state's canonical bytes (the cereal part alone): equal states, equal bytes.
+// The state's canonical bytes, one cereal archive of the whole state: equal
+// states, equal bytes (how tests and whole-log verification compare states).
 std::string StateBytes(const ProgrammeState& state);
 
 }  // namespace pl::projections

@@ -135,6 +135,33 @@ struct Programme::Impl {
     for (std::size_t i = 0; i < states.size(); ++i) *states[i] = std::move(**decoded[i]);
   }
 
+  // True when the store holds a checkpoint at exactly `size` that this
+  // build can load (the header checks alone: format, version, table).
+  bool HasCheckpointAt(std::uint64_t size) const {
+    bool usable = false;
+    crypto::Hash root{};
+    Status read = store->VisitCheckpoint(size, [&](std::uint64_t at, ByteView bytes) {
+      usable = at == size && CheckCheckpoint(bytes, &root).ok();
+    });
+    return read.ok() && usable;
+  }
+
+  // Replay for Open: folds events [state->size, to) into *state and, on a
+  // writable store, writes a checkpoint at each multiple of checkpoint_every
+  // it passes where none is usable, so that an as-of query finds one near
+  // every point. That happens after an upgrade whose checkpoint format
+  // differs: the first start-up replays from scratch and rewrites them all.
+  Status ReplayWritingCheckpoints(ProgrammeState* state, std::uint64_t to, bool verify) {
+    const std::uint64_t every = options.checkpoint_every;
+    if (options.store.read_only || every == 0) return Replay(state, to, verify);
+    for (std::uint64_t at = (state->size / every + 1) * every; at < to; at += every) {
+      if (HasCheckpointAt(at)) continue;
+      if (Status s = Replay(state, at, verify); !s.ok()) return s;
+      if (Status s = WriteCheckpoint(*state); !s.ok()) Log("checkpoint failed: " + s.ToString());
+    }
+    return Replay(state, to, verify);
+  }
+
   Status WriteCheckpoint(const ProgrammeState& state) {
     auto root = store->Root(state.size);
     if (!root.ok()) return root.status();
@@ -237,7 +264,10 @@ Result<std::unique_ptr<Programme>> Programme::Open(const std::string& dir,
   impl->LoadCheckpoint(head.size, both);
   impl->last_checkpoint = state.size;
   const std::uint64_t from = state.size;
-  if (Status s = impl->Replay(&state, head.size, options.verify_on_open); !s.ok()) return s;
+  if (Status s = impl->ReplayWritingCheckpoints(&state, head.size, options.verify_on_open);
+      !s.ok()) {
+    return s;
+  }
   if (head.size > from) {
     impl->Log("replayed " + std::to_string(head.size - from) + " events after the checkpoint at " +
               std::to_string(from));
@@ -476,13 +506,6 @@ Result<ProgrammeState> Programme::AsOf(std::uint64_t size) const {
   return state;
 }
 
-Result<ProgrammeState> Programme::AsOfTime(Timestamp t) const {
-  auto size = impl_->store->SizeAt(t);
-  if (!size.ok()) return size.status();
-  return AsOf(*size);
-}
-
-Status Programme::Checkpoint() {
 Result<std::shared_ptr<const ProgrammeState>> Programme::SharedAsOf(std::uint64_t size) const {
   Impl& m = *impl_;
   std::shared_future<Impl::SharedState> kept;
@@ -511,6 +534,13 @@ Result<std::shared_ptr<const ProgrammeState>> Programme::SharedAsOf(std::uint64_
   return result;
 }
 
+Result<ProgrammeState> Programme::AsOfTime(Timestamp t) const {
+  auto size = impl_->store->SizeAt(t);
+  if (!size.ok()) return size.status();
+  return AsOf(*size);
+}
+
+Status Programme::Checkpoint() {
   std::lock_guard writer(impl_->writer_mutex);
   return impl_->WriteCheckpoint(impl_->writer_state);
 }
