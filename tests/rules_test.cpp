@@ -24,7 +24,11 @@ class Fixture : public DecisionMaker {
   // kept across them all, as a replay does: every result (rule, message,
   // authority) and every state must be the same as without it.
   ProgrammeState indexed_state;
-  SubjectIndex index;
+  SubjectIndex index = [] {
+    SubjectIndex made;
+    made.complete = true;  // made for the empty state, as a replay from the start
+    return made;
+  }();
   std::string authority;  // of the last decision applied
 
   Fixture() {
@@ -325,6 +329,24 @@ BOOST_AUTO_TEST_CASE(policy_changes_reach_later_decisions_of_the_same_type) {
                              {"sec-head", "sec-deputy"}))
                  .ok());
   BOOST_TEST(f.authority == "a-projects");
+}
+
+// The index keeps ids of up to 23 bytes in its slots and compares longer
+// ones with the subject's: both are found again.
+BOOST_AUTO_TEST_CASE(short_and_long_ids_are_found_through_the_index) {
+  Fixture f;
+  for (const std::string& id :
+       std::vector<std::string>{"P-1", "P-23456789012345678901", "P-234567890123456789012",
+                                "P-2345678901234567890123", std::string(64, 'P')}) {
+    BOOST_TEST_CONTEXT(id) {
+      BOOST_TEST(f.Submit(f.Propose(id)).ok());
+      BOOST_TEST(f.Decide("project.approved", "joint-committee",
+                          {{"budget", MoneyValue(90000000)}, {"project_id", id}},
+                          {"jc-cn", "jc-asean"})
+                     .ok());
+      BOOST_TEST(f.indexed_state.projects.at(id).status == "approved");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(governance_changes) {

@@ -20,10 +20,11 @@
 namespace pl::projections {
 
 // Subjects (entities with a std::string `id` that never changes) by id, in
-// one open-addressed array: a lookup reads a slot (the id's hash and the
-// subject), then the subject it needs anyway. A node-based hash map reads a
-// bucket, the node before, the node and its key besides: at a million events
-// each of those reads is a cache miss. Holds pointers it does not own.
+// one open-addressed array: a lookup reads a slot (the id's hash, the id
+// itself when it is short, and the subject), then the subject it needs
+// anyway. A node-based hash map reads a bucket, the node before, the node and
+// its key (on the heap past 15 bytes) besides: at a million events each of
+// those reads is a cache miss. Holds pointers it does not own.
 template <typename T>
 class SubjectTable {
  public:
@@ -33,7 +34,7 @@ class SubjectTable {
     for (std::size_t i = hash & Mask();; i = (i + 1) & Mask()) {
       const Slot& slot = slots_[i];
       if (!slot.subject) return nullptr;
-      if (slot.hash == hash && slot.subject->id == id) return slot.subject;
+      if (slot.hash == hash && slot.Holds(id)) return slot.subject;
     }
   }
   // REQUIRES: no subject with the same id in the table.
@@ -48,13 +49,26 @@ class SubjectTable {
   struct Slot {
     std::size_t hash = 0;
     T* subject = nullptr;  // nullptr: empty
+    std::uint8_t size = 0;
+    char id[23];  // the id when it fits (size <= 23)
+    bool Holds(std::string_view other) const {
+      if (other.size() > sizeof id) return subject->id == other;
+      return other.size() == size && std::equal(other.begin(), other.end(), id);
+    }
   };
   static std::size_t Hash(std::string_view id) { return std::hash<std::string_view>()(id); }
   std::size_t Mask() const { return slots_.size() - 1; }
   void Place(std::size_t hash, T* subject) {
     std::size_t i = hash & Mask();
     while (slots_[i].subject) i = (i + 1) & Mask();
-    slots_[i] = Slot{hash, subject};
+    Slot& slot = slots_[i];
+    slot.hash = hash;
+    slot.subject = subject;
+    const std::string& id = subject->id;
+    if (id.size() <= sizeof slot.id) {
+      slot.size = static_cast<std::uint8_t>(id.size());
+      std::copy(id.begin(), id.end(), slot.id);
+    }
   }
   void Grow() {
     std::vector<Slot> old(std::max<std::size_t>(64, 2 * slots_.size()));
