@@ -194,9 +194,7 @@ Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_
   // core's cache.
   struct TypeHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view type) const {
-      return std::hash<std::string_view>()(type);
-    }
+    std::size_t operator()(std::string_view type) const { return HashId(type); }
   };
   std::unordered_map<std::string, ledger::Envelope, TypeHash, std::equal_to<>> by_type;
   Status failure;

@@ -1247,7 +1247,10 @@ Status Apply(ProgrammeState* state, const ledger::Envelope& event, const ApplyOp
   // The catalogue by name through a hash (a walk down the ordered map
   // compares several strings of 20-odd bytes per event).
   static const auto by_name = [] {
-    std::unordered_map<std::string_view, const std::pair<const std::string, Handler>*> out;
+    struct Hash {
+      std::size_t operator()(std::string_view type) const { return HashId(type); }
+    };
+    std::unordered_map<std::string_view, const std::pair<const std::string, Handler>*, Hash> out;
     for (const auto& entry : Handlers()) out.emplace(entry.first, &entry);
     return out;
   }();
