@@ -44,7 +44,6 @@ void Fields::Problem(const char* rule, std::string_view name, const std::string&
 }
 
 const Value* Fields::Get(std::string_view name, bool required) {
-  known_.push_back(name);
   // As Value::find, keeping the member's position for Finish. A decision's
   // payload has a few members: comparing lengths first, one after the other,
   // costs less than a binary search's string comparisons.
@@ -70,7 +69,11 @@ const Value* Fields::Get(std::string_view name, bool required) {
   const Value* v = nullptr;
   if (index < members.size()) {
     v = &members[index].second;
-    if (index < 64) found_ |= std::uint64_t{1} << index;
+    if (index < 64) {
+      found_ |= std::uint64_t{1} << index;
+    } else {
+      known_.push_back(name);
+    }
   }
   if (v && v->is_null()) v = nullptr;
   if (!v && required) Problem("payload.missing", name, "is required");

@@ -69,12 +69,13 @@ class Fields {
   Money MoneyValue(std::string_view name, const ledger::Value& v);
 
   const ledger::Value& payload_;
-  // The names asked for: string literals in the rules, so views of them stay
-  // valid. Inline for the usual few, so reading a payload allocates nothing.
-  boost::container::small_vector<std::string_view, 16> known_;
-  // Bit i: member i of the payload was asked for (the first 64 members), so
-  // Finish needs no search for them.
+  // Bit i: member i of the payload was asked for (the first 64 members).
   std::uint64_t found_ = 0;
+  // The names of members past the 64th that were asked for: string literals
+  // in the rules, so views of them stay valid. (A name asked for and not in
+  // the payload needs no record: member names are unique, so it can never
+  // be one Finish finds unasked.)
+  boost::container::small_vector<std::string_view, 4> known_;
   Status first_;
 };
 
