@@ -13,6 +13,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libboost-test1.81-dev libboost-url1.81-dev
   liblmdb-dev lmdb-utils libcereal-dev libssl-dev prometheus-cpp-dev
+  # State checkpoints are compressed with zstd (projections/src/checkpoint.h).
+  libzstd-dev pkg-config
   # The dashboard's end-to-end test drives Debian's Chromium headless; a CJK
   # font lets it render (and screenshot) the programme's Chinese names.
   chromium fonts-wqy-zenhei

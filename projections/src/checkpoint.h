@@ -2,14 +2,16 @@
 // Store's checkpoints database.
 //
 //   "plstate" || u32 kStateFormat || root of the log at the state's size
-//   (32 bytes) || u32 n || n x (u8 part || u64 length || SHA-256 of the
-//   section) || SHA-256 of everything before it (32 bytes) || n sections
+//   (32 bytes) || u32 n || n x (u8 part || u64 stored length || u64 cereal
+//   length || SHA-256 of the stored section) || SHA-256 of everything before
+//   it (32 bytes) || n stored sections
 //
 // (integers big-endian). Each section is a cereal portable binary archive
-// of its own: the first holds the scalars and the governance (part 0), each
-// of the others up to 8,192 projects (1), commitments (2) or partnerships (3)
-// in id order, written as cereal writes a map. Sections check and decode
-// independently, so loading one spreads over every core.
+// of its own, compressed with zstd: the first holds the scalars and the
+// governance (part 0), each of the others up to 8,192 projects (1),
+// commitments (2) or partnerships (3) in id order, written as cereal writes
+// a map. Sections are written, checked and decoded independently, so
+// writing or loading a checkpoint spreads over every core.
 //
 // kStateFormat changes whenever the state's shape, the rules or this layout
 // change, so a checkpoint written by other code is ignored and rebuilt from
@@ -23,7 +25,7 @@
 
 namespace pl::projections {
 
-inline constexpr std::uint32_t kStateFormat = 2;
+inline constexpr std::uint32_t kStateFormat = 3;
 
 std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root);
 // Corruption ("checkpoint.*") when the bytes are damaged, of another format,
