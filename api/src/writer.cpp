@@ -150,6 +150,7 @@ void Writer::Commit(std::vector<Submission>& group) {
     count += s->decisions.size();
   }
   auto verified = std::make_unique<bool[]>(count);  // a span of bool needs real bools
+  decisions.reserve(count);
   for (Submission* s : members) {
     for (std::size_t i = 0; i < s->decisions.size(); ++i) {
       verified[decisions.size()] = i < s->signatures_verified.size() && s->signatures_verified[i];
@@ -187,10 +188,12 @@ void Writer::Commit(std::vector<Submission>& group) {
       continue;
     }
     if (d.duplicate) continue;
-    // recorded_at: every event of one commit carries the commit's tree-head time.
-    Published p{ledger::Envelope{d.sequence, all.head.timestamp, decisions[i], d.leaf_hash},
-                d.authority, projections::Subjects(decisions[i].decision)};
-    published.push_back(std::move(p));
+    // recorded_at: every event of one commit carries the commit's tree-head
+    // time. The decisions are done with: each moves into its event.
+    std::vector<std::string> subjects = projections::Subjects(decisions[i].decision);
+    published.push_back(Published{
+        ledger::Envelope{d.sequence, all.head.timestamp, std::move(decisions[i]), d.leaf_hash},
+        d.authority, std::move(subjects)});
   }
   std::sort(published.begin(), published.end(), [](const Published& a, const Published& b) {
     return a.event.sequence < b.event.sequence;

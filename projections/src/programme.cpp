@@ -320,6 +320,9 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
   std::vector<ledger::SignedDecision> accepted;
   std::vector<ledger::Annotation> annotations;
   std::vector<std::size_t> accepted_index;  // batch position of each accepted decision
+  accepted.reserve(batch.size());
+  annotations.reserve(batch.size());
+  accepted_index.reserve(batch.size());
   std::unordered_map<std::string_view, std::size_t> new_ids;  // id -> batch position
 
   ApplyOptions apply = m.ReplayOptions(true);
@@ -388,7 +391,9 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
         continue;
       }
     }
-    const ledger::Envelope envelope{base + accepted.size(), now, d, {}};
+    // The decision's one copy: into the envelope Apply reads, then moved on
+    // into `accepted` (the batch itself stays the caller's).
+    ledger::Envelope envelope{base + accepted.size(), now, d, {}};
     Applied applied;
     apply.signatures_verified = !signatures_verified.empty() && signatures_verified[i];
     if (Status s = Apply(&state, envelope, apply, &applied); !s.ok()) {
@@ -399,8 +404,8 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
     out.sequence = envelope.sequence;
     out.authority = applied.authority;
     new_ids.emplace(d.decision.id, i);
-    accepted.push_back(d);
     annotations.push_back(ledger::Annotation{applied.authority, Subjects(d.decision)});
+    accepted.push_back(std::move(envelope.decision));
     accepted_index.push_back(i);
   }
 
@@ -461,7 +466,9 @@ Result<SubmitResult> Programme::Submit(std::span<const ledger::SignedDecision> b
     m.reader_tallies.Count(m.reader_state, changed, -1);
     const ApplyOptions replay = m.ReplayOptions(false);
     for (std::size_t k = 0; k < accepted.size(); ++k) {
-      const ledger::Envelope envelope{base + k, now, accepted[k], appended->decisions[k].leaf_hash};
+      // `accepted` is done with: each decision moves into its envelope.
+      const ledger::Envelope envelope{base + k, now, std::move(accepted[k]),
+                                      appended->decisions[k].leaf_hash};
       Status s = Apply(&m.reader_state, envelope, replay);
       if (!s.ok()) m.Log("BUG: a committed decision did not re-apply: " + s.ToString());
     }
