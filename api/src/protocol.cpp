@@ -1104,6 +1104,26 @@ Value SubmittedValue(const std::string& decision_id, const projections::Submitte
                              {"sequence", Count(d.sequence)}});
 }
 
+// The signed decision in `item`, as ledger::SignedDecisionFromValue reads it
+// (the same checks, in the same order, and the same errors), with its
+// payload moved out of the request instead of copied: the request is not
+// read again. A payload that is not an object is left to the plain path (it
+// is refused there).
+Result<ledger::SignedDecision> TakeSignedDecision(Value& item) {
+  Value* payload = nullptr;
+  if (auto* members = std::get_if<Value::Object>(&item.variant())) {
+    for (auto& [name, value] : *members) {
+      if (name == "payload") payload = &value;
+    }
+  }
+  if (!payload || !payload->is_object()) return ledger::SignedDecisionFromValue(item);
+  Value taken = std::move(*payload);
+  *payload = Value(Value::Object{});  // an object, as the one taken: the same checks pass
+  auto d = ledger::SignedDecisionFromValue(item);
+  if (d.ok()) d->decision.payload = std::move(taken);
+  return d;
+}
+
 // The response to a submission from the writer's outcome.
 Value SubmitResponse(const Value* id, const std::vector<std::string>& decision_ids, bool batch,
                      const Result<projections::SubmitResult>& outcome) {
@@ -1199,7 +1219,7 @@ Value Protocol::HandleRead(const std::string& op, const Value& params) {
   return Respond(nullptr, Read(programme_, op, Params(params, true)));
 }
 
-void Protocol::Handle(const Value& request, const Done& done) {
+void Protocol::Handle(Value request, const Done& done) {
   if (!request.is_object()) {
     done(Error(nullptr, Status::Invalid("request.shape", "a request is a JSON object")));
     return;
@@ -1233,27 +1253,34 @@ void Protocol::Handle(const Value& request, const Done& done) {
     done(Error(id, s));
     return;
   }
-  const Value* one = params.Find("decision");
-  const Value* many = params.Find("decisions");
+  // The request is ours (taken by value): its decisions are taken from it.
+  auto member = [&request](std::string_view name) -> Value* {
+    for (auto& [key, value] : std::get<Value::Object>(request.variant())) {
+      if (key == name) return &value;
+    }
+    return nullptr;
+  };
+  Value* const one = member("decision");
+  Value* const many = member("decisions");
   if ((one != nullptr) == (many != nullptr)) {
     done(Error(id, OneOf("decision", "decisions")));
     return;
   }
   Submission submission;
   submission.batch = many != nullptr;
-  std::vector<const Value*> items;
+  std::vector<Value*> items;
   if (many) {
     if (many->kind() != Value::Kind::kArray || many->as_array().empty()) {
       done(Error(id, BadParam("decisions", "must be a non-empty array of signed decisions")));
       return;
     }
-    for (const Value& item : many->as_array()) items.push_back(&item);
+    for (Value& item : std::get<Value::Array>(many->variant())) items.push_back(&item);
   } else {
     items.push_back(one);
   }
   std::vector<std::string> decision_ids;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    auto d = ledger::SignedDecisionFromValue(*items[i]);
+    auto d = TakeSignedDecision(*items[i]);
     if (!d.ok()) {
       const std::string where = many ? "decisions[" + std::to_string(i) + "]: " : "";
       done(Error(id, Status::Invalid(d.status().rule(), where + d.status().message())));

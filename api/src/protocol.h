@@ -21,8 +21,9 @@ class Protocol {
 
   // Handles one parsed request object. Calls done exactly once with the
   // complete response ({"id", "ok", "result"|"error"}): at once for reads,
-  // from the writer thread for submit.
-  void Handle(const ledger::Value& request, const Done& done);
+  // from the writer thread for submit. Takes the request, so that a submit's
+  // decisions move out of it rather than being copied.
+  void Handle(ledger::Value request, const Done& done);
 
   // A read op called with parameters from a REST query string (no submit).
   ledger::Value HandleRead(const std::string& op, const ledger::Value& params);

@@ -237,16 +237,20 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
     }
     ++pending_;
     auto answered = std::make_shared<std::atomic<bool>>(false);
+    // The request moves into the protocol; what a failure needs is kept.
+    const std::string op_name = name;
+    const Value request_id = *id;
     try {
-      ctx_.protocol.Handle(request, [self = this->shared_from_this(), answered](Value response) {
-        if (answered->exchange(true)) return;
-        self->Complete(Serialize(response));
-      });
+      ctx_.protocol.Handle(std::move(*parsed),
+                           [self = this->shared_from_this(), answered](Value response) {
+                             if (answered->exchange(true)) return;
+                             self->Complete(std::move(response));
+                           });
     } catch (const std::exception& e) {
-      ctx_.log.Error("request failed", {{"op", name}, {"error", e.what()}});
+      ctx_.log.Error("request failed", {{"op", op_name}, {"error", e.what()}});
       if (!answered->exchange(true)) {
         --pending_;
-        refuse(id, "server.internal", "the request failed");
+        refuse(&request_id, "server.internal", "the request failed");
       }
     }
   }
@@ -346,11 +350,13 @@ class WebSocketSession final : public std::enable_shared_from_this<WebSocketSess
 
   void Respond(const Value& response) { Push(Serialize(response)); }
 
-  // Any thread: the answer to a request handed to the protocol.
-  void Complete(Message response) {
-    net::post(strand_, [self = this->shared_from_this(), m = std::move(response)]() mutable {
+  // Any thread: the answer to a request handed to the protocol. It is
+  // serialized on the strand: a submit's answer comes from the writer
+  // thread, which goes on to the next commit meanwhile.
+  void Complete(Value response) {
+    net::post(strand_, [self = this->shared_from_this(), v = std::move(response)] {
       --self->pending_;
-      self->Push(std::move(m));
+      self->Push(Serialize(v));
     });
   }
 
