@@ -694,7 +694,8 @@ int BenchApi(const std::vector<std::string>& args, ApiFigures* figures) {
             << " decisions, " << clients << " clients, durable on acknowledgement); ratio to "
             << "1-core verify " << std::setprecision(2) << ratio
             << " (target >= 0.7: " << Met(ratio >= 0.7) << "); load generator CPU "
-            << std::setprecision(0) << submit_cpu_us << " us per decision\n";
+            << std::setprecision(0) << submit_cpu_us << " us per decision\n"
+            << std::setprecision(2);
   std::cout << "query latency:            p50 " << Percentile(query_ms, 0.5) << " ms, p99 "
             << query_p99 << " ms, max " << (query_ms.empty() ? 0 : query_ms.back()) << " ms ("
             << queries << " get/summary/list requests at " << std::setprecision(0) << query_rate
