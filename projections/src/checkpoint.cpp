@@ -241,9 +241,9 @@ struct Section {
 
 template <typename T>
 void AddSections(Part part, const ById<T>& entities, std::vector<Section>* sections) {
-  for (auto it = entities.begin(); it != entities.end();) {
-    const std::size_t n = std::min<std::size_t>(
-        kEntitiesPerSection, static_cast<std::size_t>(std::distance(it, entities.end())));
+  std::size_t left = entities.size();  // (std::distance on a map would walk it)
+  for (auto it = entities.begin(); left > 0;) {
+    const std::size_t n = std::min(kEntitiesPerSection, left);
     sections->push_back({part, [it, n](cereal::PortableBinaryOutputArchive& ar) {
                            ar(cereal::make_size_tag(static_cast<cereal::size_type>(n)));
                            auto e = it;  // as cereal writes a map
@@ -252,6 +252,7 @@ void AddSections(Part part, const ById<T>& entities, std::vector<Section>* secti
                            }
                          }});
     std::advance(it, n);
+    left -= n;
   }
 }
 
