@@ -332,15 +332,19 @@ std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& ro
   AddSections(Part::kProjects, state.projects, &sections);
   AddSections(Part::kCommitments, state.commitments, &sections);
   AddSections(Part::kPartnerships, state.partnerships, &sections);
-  // Each section written and compressed on whichever core is free.
+  // Sections are written on this thread, then compressed on every core:
+  // cereal's output archives share one registry of class versions, and
+  // writing from several threads at once would race on it.
   std::vector<std::string> raw(sections.size()), stored(sections.size());
-  OnEveryCore(sections.size(), [&](std::size_t i) {
+  for (std::size_t i = 0; i < sections.size(); ++i) {
     std::ostringstream out(std::ios::binary);
     {
       cereal::PortableBinaryOutputArchive ar(out);
       sections[i].write(ar);
     }
     raw[i] = std::move(out).str();
+  }
+  OnEveryCore(sections.size(), [&](std::size_t i) {
     stored[i].resize(ZSTD_compressBound(raw[i].size()));
     const std::size_t n = ZSTD_compress(stored[i].data(), stored[i].size(), raw[i].data(),
                                         raw[i].size(), kCompressionLevel);
