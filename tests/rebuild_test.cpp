@@ -4,6 +4,7 @@
 // equals a replay of that prefix — compared as serialized bytes.
 #define BOOST_TEST_MODULE rebuild
 #include <boost/test/unit_test.hpp>
+#include <map>
 
 #include "../projections/src/checkpoint.h"
 #include "demo_history.h"
@@ -91,4 +92,84 @@ BOOST_AUTO_TEST_CASE(incremental_equals_rebuilt_for_generated_histories) {
       }
     }
   }
+}
+
+// ReplayLog decodes on a second thread in batches of a few hundred events:
+// whatever the start and end (inside a batch, on its edge, past several),
+// the state equals the events applied one by one; a refusal stops the replay
+// at the event that broke the rule, and a log that ends early is a gap.
+BOOST_AUTO_TEST_CASE(replay_in_decoded_batches_equals_applying_one_by_one) {
+  test::TempDir dir;
+  ProgrammeOptions options;
+  options.store.create_if_missing = true;
+  options.store.sync = false;
+  options.checkpoint_every = 0;
+  constexpr std::uint64_t kEvents = 5000;
+  {
+    auto programme = Programme::Open(dir.str("data"), options);
+    BOOST_REQUIRE(programme.ok());
+    ctl::DemoHistory history({2026, kEvents});
+    std::vector<ledger::SignedDecision> batch;
+    while (!history.done()) {
+      batch.clear();
+      history.Next(&batch, 500);
+      auto r = (*programme)->Submit(batch, true, batch.back().decision.issued_at);
+      BOOST_REQUIRE(r.ok());
+    }
+  }
+  ledger::StoreOptions read_only;
+  read_only.read_only = true;
+  auto store = ledger::Store::Open(dir.str("data"), read_only);
+  BOOST_REQUIRE(store.ok());
+  const std::uint64_t size = (*store)->size();
+  BOOST_REQUIRE(size >= kEvents);
+  ApplyOptions apply;
+  apply.verify_signatures = false;
+  apply.find_decision = [&](std::string_view id) -> std::optional<Seq> {
+    auto s = (*store)->Find(id);
+    return s.ok() ? std::optional<Seq>(*s) : std::nullopt;
+  };
+  // States after each prefix, applied one event at a time.
+  std::map<std::uint64_t, std::string> expected;
+  const std::vector<std::uint64_t> points{0,    1,    255,  256,  257,      2047,
+                                          2048, 2049, 2305, 4096, size - 1, size};
+  {
+    ProgrammeState one_by_one;
+    for (std::uint64_t n : points) {
+      while (one_by_one.size < n) {
+        BOOST_REQUIRE(Apply(&one_by_one, *(*store)->Read(one_by_one.size), apply).ok());
+      }
+      expected[n] = StateBytes(one_by_one);
+    }
+  }
+  for (std::uint64_t from : {std::uint64_t{0}, std::uint64_t{256}, std::uint64_t{2049}}) {
+    for (std::uint64_t to : points) {
+      if (to < from) continue;
+      BOOST_TEST_CONTEXT("from " << from << " to " << to) {
+        ProgrammeState state;
+        BOOST_REQUIRE(ReplayLog(**store, &state, from, apply).ok());
+        BOOST_REQUIRE(state.size == from);
+        Status s = ReplayLog(**store, &state, to, apply);
+        BOOST_REQUIRE_MESSAGE(s.ok(), s.ToString());
+        BOOST_TEST((StateBytes(state) == expected[to]));
+      }
+    }
+  }
+  // Without find_decision a resolution that adopts earlier decisions is
+  // refused: the replay stops there, the events before it applied.
+  ApplyOptions blind = apply;
+  blind.find_decision = nullptr;
+  ProgrammeState state;
+  Status refused = ReplayLog(**store, &state, size, blind);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.message().find("event " + std::to_string(state.size) +
+                                    " breaks a rule on replay") != std::string::npos);
+  BOOST_TEST(state.size < size);
+  BOOST_TEST((*(*store)->Read(state.size)).decision.decision.type ==
+             "governance.resolution_adopted");
+  // Past the end of the log.
+  ProgrammeState past;
+  Status gap = ReplayLog(**store, &past, size + 1, apply);
+  BOOST_TEST(gap.rule() == "store.gap");
+  BOOST_TEST(past.size == size);
 }

@@ -128,17 +128,6 @@ BOOST_AUTO_TEST_CASE(a_record_written_byte_swapped_decodes_the_same) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(the_decision_type_is_read_without_decoding) {
-  for (const Envelope& e : Samples()) {
-    const std::string bytes = Encode(e);
-    BOOST_TEST(StoredDecisionType(AsBytes(bytes)) == e.decision.decision.type);
-    // Cut inside the type, or before it: nothing to read.
-    const std::size_t type_end = bytes.find(e.decision.decision.type) + 1;
-    BOOST_TEST(StoredDecisionType(AsBytes(bytes).first(type_end)).empty());
-    BOOST_TEST(StoredDecisionType(AsBytes(bytes).first(10)).empty());
-  }
-}
-
 BOOST_AUTO_TEST_CASE(decoding_into_a_used_envelope_gives_the_record_alone) {
   const std::vector<Envelope> samples = Samples();
   for (const Envelope& held : samples) {

@@ -102,19 +102,6 @@ class EnvelopeReader {
     Bytes(e->leaf_hash.data(), e->leaf_hash.size());
   }
 
-  // The header of Read, up to the decision type.
-  std::string_view Type() {
-    swap_ = Number<std::uint8_t>() != 1;
-    Version("Envelope");
-    Number<std::uint64_t>();  // sequence
-    Number<std::int64_t>();   // recorded_at
-    Version("SignedDecision");
-    Version("Decision");
-    at_ += Length(1);  // the decision id
-    const std::uint64_t n = Length(1);
-    return std::string_view(reinterpret_cast<const char*>(at_), n);
-  }
-
   bool at_end() const { return at_ == end_; }
 
  private:
@@ -253,15 +240,6 @@ Status DecodeEnvelopeInto(ByteView bytes, Envelope* envelope) {
   }
   if (!reader.at_end()) return Status::Corruption("store.decode", "extra bytes after the record");
   return Status::Ok();
-}
-
-std::string_view StoredDecisionType(ByteView bytes) {
-  EnvelopeReader reader(bytes);
-  try {
-    return reader.Type();
-  } catch (const std::exception&) {
-    return {};
-  }
 }
 
 namespace {

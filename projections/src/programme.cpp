@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -174,6 +176,100 @@ struct Programme::Impl {
   }
 };
 
+namespace {
+
+// Replay in two stages on two threads: a decoder scans the log and decodes
+// each event into a slot of a ring of batches; the calling thread applies
+// them in order. The decoder stays at most kBatches batches ahead.
+class DecodedRing {
+ public:
+  static constexpr std::size_t kBatch = 256;
+  static constexpr std::size_t kBatches = 8;
+
+  // An event decoded, and what the applier may fetch before it applies it.
+  struct Decoded {
+    ledger::Envelope envelope;
+    SubjectIndex::Hint hint;
+  };
+
+  // The decoder's side: where to decode the next event.
+  Decoded* Next() {
+    if (filling_ == kBatch) {
+      Publish(false);
+      for (std::uint64_t done = consumed_.load(std::memory_order_acquire);
+           produced_ - done >= kBatches; done = consumed_.load(std::memory_order_acquire)) {
+        if (stop_.load(std::memory_order_relaxed)) return nullptr;
+        consumed_.wait(done, std::memory_order_acquire);
+      }
+      filling_ = 0;
+    }
+    return &slots_[produced_ % kBatches][filling_++];
+  }
+  // The event just decoded into Next()'s envelope did not decode.
+  void Unfill() { --filling_; }
+  void Finish(Status failure) {
+    failure_ = std::move(failure);
+    Publish(true);
+  }
+
+  // The applier's side: the next batch (empty at the end), then Release it.
+  std::span<Decoded> Take() {
+    std::uint64_t state = published_.load(std::memory_order_acquire);
+    while ((state >> 1) <= taken_ && !(state & 1)) {
+      published_.wait(state, std::memory_order_acquire);
+      state = published_.load(std::memory_order_acquire);
+    }
+    if ((state >> 1) <= taken_) return {};
+    const std::uint64_t b = taken_++;
+    const bool last = (state & 1) && (state >> 1) == taken_;
+    return {slots_[b % kBatches].data(), last ? last_count_ : kBatch};
+  }
+  void Release() {
+    consumed_.store(taken_, std::memory_order_release);
+    consumed_.notify_one();
+  }
+  // The applier stops early: the decoder stops at its next batch.
+  void Stop() {
+    stop_.store(true, std::memory_order_relaxed);
+    consumed_.store(~std::uint64_t{0} >> 1, std::memory_order_release);
+    consumed_.notify_one();
+  }
+  const Status& failure() const { return failure_; }
+
+ private:
+  void Publish(bool end) {
+    if (filling_ > 0) ++produced_;
+    if (end) last_count_ = filling_ > 0 ? filling_ : kBatch;
+    published_.store(produced_ << 1 | (end ? 1 : 0), std::memory_order_release);
+    published_.notify_one();
+  }
+
+  std::array<std::array<Decoded, kBatch>, kBatches> slots_;
+  std::uint64_t produced_ = 0;               // decoder's: batches published
+  std::size_t filling_ = 0;                  // decoder's: events in the batch being filled
+  std::size_t last_count_ = 0;               // events in the last batch, once published
+  std::uint64_t taken_ = 0;                  // applier's
+  std::atomic<std::uint64_t> published_{0};  // batches << 1 | ended
+  std::atomic<std::uint64_t> consumed_{0};
+  std::atomic<bool> stop_{false};
+  Status failure_;  // the decoder's, read after the end is published
+};
+
+Status DecodeStored(std::uint64_t seq, ByteView bytes, ledger::Envelope* e) {
+  Status failure = ledger::DecodeEnvelopeInto(bytes, e);
+  if (failure.ok() && e->sequence != seq) {
+    failure =
+        Status::Corruption("store.decode", "it carries sequence " + std::to_string(e->sequence));
+  }
+  if (!failure.ok()) {
+    return Status::Corruption(
+        "store.decode", "event " + std::to_string(seq) + " does not decode: " + failure.message());
+  }
+  return failure;
+}
+
+}  // namespace
+
 Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_t to,
                  const ApplyOptions& apply,
                  const std::function<void(std::uint64_t, std::uint64_t)>& progress) {
@@ -182,50 +278,52 @@ Status ReplayLog(const ledger::Store& store, ProgrammeState* state, std::uint64_
   index.complete = from == 0;
   ApplyOptions indexed = apply;
   if (!indexed.index) indexed.index = &index;
-  // One thread scans, decodes and applies. Each event is decoded into the
-  // envelope the last event of its type was decoded into, reusing its storage
-  // (strings, payload, signatures) while it is still in this core's cache: a
-  // payload of the same type has the same members, so its strings are
-  // overwritten in place instead of its values being destroyed and made
-  // again. (Types are the catalogue's few: an unknown one stops the replay.)
-  // Decoding on a second thread ahead of the rules was measured slower: 5.1 s
-  // of CPU and 12.1 s for the 1 M log against 2.9-3.5 s and 6.9-7.1 s here
-  // (docs/performance.md), as the rules then read every event from the other
-  // core's cache.
-  struct TypeHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view type) const { return HashId(type); }
-  };
-  std::unordered_map<std::string, ledger::Envelope, TypeHash, std::equal_to<>> by_type;
-  Status failure;
-  Status scan = store.ScanRaw(from, to, [&](std::uint64_t seq, ByteView bytes) {
-    const std::string_view type = ledger::StoredDecisionType(bytes);
-    auto recycled = by_type.find(type);
-    if (recycled == by_type.end()) recycled = by_type.try_emplace(std::string(type)).first;
-    ledger::Envelope& e = recycled->second;
-    // As Store::Scan reports an event that does not decode.
-    failure = ledger::DecodeEnvelopeInto(bytes, &e);
-    if (failure.ok() && e.sequence != seq) {
-      failure =
-          Status::Corruption("store.decode", "it carries sequence " + std::to_string(e.sequence));
-    }
-    if (!failure.ok()) {
-      failure = Status::Corruption("store.decode", "event " + std::to_string(seq) +
-                                                       " does not decode: " + failure.message());
-      return false;
-    }
-    if (progress && (seq - from) % 4096 == 0) progress(seq - from, to - from);
-    failure = Apply(state, e, indexed);
-    if (!failure.ok()) {
-      failure =
-          Status::Corruption(failure.rule(), "event " + std::to_string(seq) +
-                                                 " breaks a rule on replay: " + failure.message());
-      return false;
-    }
-    return true;
+  auto ring = std::make_unique<DecodedRing>();
+  std::jthread decoder([&] {
+    Status failure;
+    Status scan = store.ScanRaw(from, to, [&](std::uint64_t seq, ByteView bytes) {
+      DecodedRing::Decoded* next = ring->Next();
+      if (!next) return false;
+      failure = DecodeStored(seq, bytes, &next->envelope);
+      if (!failure.ok()) {
+        ring->Unfill();
+        return false;
+      }
+      next->hint = SubjectIndex::HintOf(next->envelope.decision.decision);
+      return true;
+    });
+    ring->Finish(!failure.ok() ? failure : scan);
   });
+  // However this returns, the decoder stops before it is joined.
+  struct StopDecoder {
+    DecodedRing* ring;
+    ~StopDecoder() { ring->Stop(); }
+  } stop{ring.get()};
+  Status failure;
+  while (failure.ok()) {
+    const std::span<DecodedRing::Decoded> batch = ring->Take();
+    if (batch.empty()) break;
+    // The subjects of the events 16 ahead come into the cache while these
+    // are applied (their table slots, then, 8 ahead, the subjects).
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (i + 16 < batch.size()) indexed.index->PrefetchSlot(batch[i + 16].hint);
+      if (i + 8 < batch.size()) indexed.index->PrefetchSubject(batch[i + 8].hint);
+      const ledger::Envelope& e = batch[i].envelope;
+      if (progress && (e.sequence - from) % 4096 == 0) progress(e.sequence - from, to - from);
+      failure = Apply(state, e, indexed);
+      if (!failure.ok()) {
+        failure = Status::Corruption(failure.rule(),
+                                     "event " + std::to_string(e.sequence) +
+                                         " breaks a rule on replay: " + failure.message());
+        break;
+      }
+    }
+    ring->Release();
+  }
+  ring->Stop();
+  decoder.join();
   if (!failure.ok()) return failure;
-  if (!scan.ok()) return scan;
+  if (!ring->failure().ok()) return ring->failure();
   if (progress) progress(to - from, to - from);
   if (state->size != to) {
     return Status::Corruption(

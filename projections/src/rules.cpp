@@ -1236,6 +1236,26 @@ const crypto::PublicKey* FindPublicKey(const ProgrammeState& state, const crypto
   return key ? CachedKey(key->public_key) : nullptr;
 }
 
+SubjectIndex::Hint SubjectIndex::HintOf(const ledger::Decision& decision) {
+  if (!decision.payload.is_object()) return {};
+  for (auto [name, table] : {std::pair{"project_id", Hint::Table::kProjects},
+                             std::pair{"commitment_id", Hint::Table::kCommitments}}) {
+    const Value* id = decision.payload.find(name);
+    if (id && id->kind() == Value::Kind::kString) return {table, HashId(id->as_string())};
+  }
+  return {};
+}
+
+void SubjectIndex::PrefetchSlot(const Hint& hint) const {
+  if (hint.table == Hint::Table::kProjects) projects.PrefetchSlot(hint.hash);
+  if (hint.table == Hint::Table::kCommitments) commitments.PrefetchSlot(hint.hash);
+}
+
+void SubjectIndex::PrefetchSubject(const Hint& hint) const {
+  if (hint.table == Hint::Table::kProjects) projects.PrefetchSubject(hint.hash);
+  if (hint.table == Hint::Table::kCommitments) commitments.PrefetchSubject(hint.hash);
+}
+
 Status Apply(ProgrammeState* state, const ledger::Envelope& event, const ApplyOptions& options,
              Applied* applied) {
   const ledger::Decision& d = event.decision.decision;

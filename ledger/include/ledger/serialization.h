@@ -114,10 +114,6 @@ Result<Envelope> DecodeEnvelopeThroughCereal(ByteView bytes);
 // events are decoded in turn. On an error *envelope holds a part of the
 // record and is to be overwritten, not used.
 Status DecodeEnvelopeInto(ByteView bytes, Envelope* envelope);
-// The decision type a stored envelope holds, read without decoding the rest
-// (a view into `bytes`), so that a caller can pick the envelope to decode it
-// into; empty when the bytes do not reach it (DecodeEnvelopeInto says why).
-std::string_view StoredDecisionType(ByteView bytes);
 
 }  // namespace pl::ledger
 

@@ -62,9 +62,11 @@ struct SubmitResult {
 };
 
 // Folds the events [state->size, to) of the store's log into *state through
-// the rules: a replay from a checkpoint or from scratch, on the calling
-// thread, finding subjects through a SubjectIndex of its own unless `apply`
-// brings one (rules.h). progress, when set, is called
+// the rules: a replay from a checkpoint or from scratch. A second thread
+// scans and decodes the events a few hundred ahead; the calling thread
+// applies them (it alone touches *state, `apply` and `progress`), finding
+// subjects through a SubjectIndex of its own unless `apply` brings one
+// (rules.h). progress, when set, is called
 // now and then with the events done and the events to do. Corruption naming
 // the rule when an event does not decode ("store.decode") or breaks a rule,
 // "store.gap" when the log ends before `to`.
