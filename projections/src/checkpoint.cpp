@@ -233,10 +233,21 @@ void OnEveryCore(std::size_t n, const std::function<void(std::size_t)>& job) {
   for (std::thread& t : threads) t.join();
 }
 
-// One section to write: what it holds, and how to write it into a cereal archive.
+// What `write` writes into a cereal archive, as bytes.
+template <typename Write>
+std::string Written(const Write& write) {
+  std::ostringstream out(std::ios::binary);
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    write(ar);
+  }
+  return std::move(out).str();
+}
+
+// One section to store: what it holds, and its cereal bytes.
 struct Section {
   Part part;
-  std::function<void(cereal::PortableBinaryOutputArchive&)> write;
+  std::string raw;
 };
 
 template <typename T>
@@ -244,14 +255,12 @@ void AddSections(Part part, const ById<T>& entities, std::vector<Section>* secti
   std::size_t left = entities.size();  // (std::distance on a map would walk it)
   for (auto it = entities.begin(); left > 0;) {
     const std::size_t n = std::min(kEntitiesPerSection, left);
-    sections->push_back({part, [it, n](cereal::PortableBinaryOutputArchive& ar) {
+    sections->push_back({part, Written([&](cereal::PortableBinaryOutputArchive& ar) {
                            ar(cereal::make_size_tag(static_cast<cereal::size_type>(n)));
-                           auto e = it;  // as cereal writes a map
-                           for (std::size_t i = 0; i < n; ++i, ++e) {
-                             ar(cereal::make_map_item(e->first, e->second));
+                           for (std::size_t i = 0; i < n; ++i, ++it) {  // as cereal writes a map
+                             ar(cereal::make_map_item(it->first, it->second));
                            }
-                         }});
-    std::advance(it, n);
+                         })});
     left -= n;
   }
 }
@@ -323,31 +332,24 @@ void Join(std::vector<ById<T>>& runs, ById<T>* all) {
 }  // namespace
 
 std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root) {
-  std::vector<Section> sections;
-  sections.push_back({Part::kGovernance, [&state](cereal::PortableBinaryOutputArchive& ar) {
-                        ar(state.size, state.last_recorded_at, state.last_issued_at,
-                           state.programme, state.members, state.bodies, state.officers, state.keys,
-                           state.policies, state.meetings, state.resolutions);
-                      }});
-  AddSections(Part::kProjects, state.projects, &sections);
-  AddSections(Part::kCommitments, state.commitments, &sections);
-  AddSections(Part::kPartnerships, state.partnerships, &sections);
   // Sections are written on this thread, then compressed on every core:
   // cereal's output archives share one registry of class versions, and
   // writing from several threads at once would race on it.
-  std::vector<std::string> raw(sections.size()), stored(sections.size());
-  for (std::size_t i = 0; i < sections.size(); ++i) {
-    std::ostringstream out(std::ios::binary);
-    {
-      cereal::PortableBinaryOutputArchive ar(out);
-      sections[i].write(ar);
-    }
-    raw[i] = std::move(out).str();
-  }
+  std::vector<Section> sections;
+  sections.push_back({Part::kGovernance, Written([&state](cereal::PortableBinaryOutputArchive& ar) {
+                        ar(state.size, state.last_recorded_at, state.last_issued_at,
+                           state.programme, state.members, state.bodies, state.officers, state.keys,
+                           state.policies, state.meetings, state.resolutions);
+                      })});
+  AddSections(Part::kProjects, state.projects, &sections);
+  AddSections(Part::kCommitments, state.commitments, &sections);
+  AddSections(Part::kPartnerships, state.partnerships, &sections);
+  std::vector<std::string> stored(sections.size());
   OnEveryCore(sections.size(), [&](std::size_t i) {
-    stored[i].resize(ZSTD_compressBound(raw[i].size()));
-    const std::size_t n = ZSTD_compress(stored[i].data(), stored[i].size(), raw[i].data(),
-                                        raw[i].size(), kCompressionLevel);
+    const std::string& raw = sections[i].raw;
+    stored[i].resize(ZSTD_compressBound(raw.size()));
+    const std::size_t n = ZSTD_compress(stored[i].data(), stored[i].size(), raw.data(), raw.size(),
+                                        kCompressionLevel);
     stored[i].resize(ZSTD_isError(n) ? 0 : n);  // an empty section then fails to load
   });
 
@@ -358,7 +360,7 @@ std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& ro
   for (std::size_t i = 0; i < sections.size(); ++i) {
     out.push_back(static_cast<char>(sections[i].part));
     PutBigEndian(stored[i].size(), 8, &out);
-    PutBigEndian(raw[i].size(), 8, &out);
+    PutBigEndian(sections[i].raw.size(), 8, &out);
     const crypto::Hash digest = crypto::Sha256(AsBytes(stored[i]));
     out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
   }
