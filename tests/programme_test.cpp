@@ -228,6 +228,55 @@ BOOST_AUTO_TEST_CASE(damaged_or_foreign_checkpoints_are_ignored_and_rebuilt) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_damaged_checkpoint_gives_way_to_the_one_before) {
+  Writer w;
+  std::string live;
+  {
+    auto p = w.Open(2);  // checkpoints at 2, 4 and 6, written as the log passes them
+    std::vector<ledger::SignedDecision> batch{w.Genesis(), w.Propose("P-1")};
+    BOOST_REQUIRE(p->Submit(batch).ok());
+    for (const char* id : {"P-2", "P-3", "P-4", "P-5"}) {
+      BOOST_REQUIRE(p->Submit(std::vector{w.Propose(id)}).ok());
+    }
+    live = LiveBytes(*p);
+  }
+  // Damage the checkpoints at 6 and at 4: the one at 2 is loaded.
+  {
+    auto store = ledger::Store::Open(w.dir.str("data"));
+    BOOST_REQUIRE(store.ok());
+    for (std::uint64_t at : {6u, 4u}) {
+      std::string bytes;
+      BOOST_REQUIRE((*store)
+                        ->VisitCheckpoint(at,
+                                          [&](std::uint64_t found, ByteView stored) {
+                                            BOOST_REQUIRE(found == at);
+                                            bytes.assign(stored.begin(), stored.end());
+                                          })
+                        .ok());
+      bytes[bytes.size() - 10] ^= 0x01;
+      BOOST_REQUIRE((*store)->PutCheckpoint(at, AsBytes(bytes)).ok());
+    }
+  }
+  w.log.clear();
+  auto p = w.Open(2);
+  BOOST_TEST(LiveBytes(*p) == live);
+  BOOST_REQUIRE(w.log.size() >= 3u);
+  BOOST_TEST(w.log[0].find("checkpoint at 6 ignored (checkpoint.digest") == 0u, w.log[0]);
+  BOOST_TEST(w.log[0].find("trying the one before") != std::string::npos, w.log[0]);
+  BOOST_TEST(w.log[1].find("checkpoint at 4 ignored") == 0u, w.log[1]);
+  BOOST_TEST(
+      std::count(w.log.begin(), w.log.end(), "replayed 4 events after the checkpoint at 2") == 1);
+  // As of 5, past the damaged one at 4: the same fallback, the same state a
+  // replay from the start gives.
+  auto five = p->AsOf(5);
+  BOOST_REQUIRE(five.ok());
+  ProgrammeState replayed;
+  ApplyOptions apply;
+  apply.verify_signatures = false;
+  BOOST_REQUIRE(ReplayLog(p->store(), &replayed, 5, apply).ok());
+  BOOST_TEST((StateBytes(*five) == StateBytes(replayed)));
+}
+
 BOOST_AUTO_TEST_CASE(a_checkpoint_of_many_sections_decodes_to_the_same_state) {
   // More entities than one section holds, so each collection spans several.
   ProgrammeState state;
@@ -286,12 +335,12 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
     }
     live = LiveBytes(*p);
   }
-  // An older build's checkpoints (another format number) at 5 and at 12,
-  // the newest: as after an upgrade that changed the format.
+  // An older build's checkpoints (another format number) at 5, 10 and 12:
+  // as after an upgrade that changed the format.
   {
     auto store = ledger::Store::Open(w.dir.str("data"));
     BOOST_REQUIRE(store.ok());
-    for (std::uint64_t at : {5, 12}) {
+    for (std::uint64_t at : {5, 10, 12}) {
       std::string older;
       BOOST_REQUIRE((*store)
                         ->VisitCheckpoint(at,
@@ -314,8 +363,9 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
     BOOST_TEST(LiveBytes(**p) == live);
     for (const auto& line : w.log) BOOST_TEST(line.find("written") == std::string::npos, line);
   }
-  // A writable open rewrites the one at 5 as it replays (the one at 10 still
-  // loads), and the one at 12 at close.
+  // A writable open tries each, newest first, replays from the start,
+  // rewrites the ones at 5 and 10 as it passes them, and the one at 12 at
+  // close.
   w.log.clear();
   {
     auto p = w.Open(5);
@@ -326,7 +376,11 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
       return all;
     }();
     BOOST_TEST(logged.find("checkpoint written at 5 events") != std::string::npos, logged);
-    BOOST_TEST(logged.find("checkpoint written at 10 events") == std::string::npos, logged);
+    BOOST_TEST(logged.find("checkpoint written at 10 events") != std::string::npos, logged);
+    BOOST_TEST(logged.find("checkpoint at 5 ignored (checkpoint.version") != std::string::npos,
+               logged);
+    BOOST_TEST(logged.find("replayed 12 events after the checkpoint at 0") != std::string::npos,
+               logged);
   }
   auto store = ledger::Store::Open(w.dir.str("data"));
   BOOST_REQUIRE(store.ok());

@@ -97,44 +97,50 @@ struct Programme::Impl {
   }
 
   // Sets every state of `states` to the newest usable checkpoint at or below
-  // `at_most`, or to the empty state when there is none. Each is decoded
-  // from the stored bytes on a thread of its own: two decodes in parallel
-  // take less time than one decode and a copy of the state.
+  // `at_most`, or to the empty state when there is none. A checkpoint that
+  // does not load is logged and the one before it tried. Each state is
+  // decoded from the stored bytes on a thread of its own: two decodes in
+  // parallel take less time than one decode and a copy of the state.
   void LoadCheckpoint(std::uint64_t at_most, std::span<ProgrammeState* const> states) const {
     for (ProgrammeState* state : states) *state = {};
-    std::uint64_t size = 0;
-    crypto::Hash root{};
-    bool found = false;
-    Status problem;
-    std::vector<std::optional<Result<ProgrammeState>>> decoded(states.size());
-    Status read = store->VisitCheckpoint(at_most, [&](std::uint64_t at, ByteView bytes) {
-      found = true;
-      size = at;
-      problem = CheckCheckpoint(bytes, &root);
-      if (!problem.ok()) return;
-      std::vector<std::thread> threads;
-      for (std::size_t i = 1; i < decoded.size(); ++i) {
-        threads.emplace_back([&decoded, i, bytes] { decoded[i] = DecodeCheckedCheckpoint(bytes); });
+    for (;;) {
+      std::uint64_t size = 0;
+      crypto::Hash root{};
+      bool found = false;
+      Status problem;
+      std::vector<std::optional<Result<ProgrammeState>>> decoded(states.size());
+      Status read = store->VisitCheckpoint(at_most, [&](std::uint64_t at, ByteView bytes) {
+        found = true;
+        size = at;
+        problem = CheckCheckpoint(bytes, &root);
+        if (!problem.ok()) return;
+        std::vector<std::thread> threads;
+        for (std::size_t i = 1; i < decoded.size(); ++i) {
+          threads.emplace_back(
+              [&decoded, i, bytes] { decoded[i] = DecodeCheckedCheckpoint(bytes); });
+        }
+        decoded[0] = DecodeCheckedCheckpoint(bytes);
+        for (std::thread& t : threads) t.join();
+        for (const auto& d : decoded) {
+          if (!d->ok()) problem = d->status();
+        }
+      });
+      if (!read.ok() || !found) return;
+      if (problem.ok()) {
+        auto log_root = store->Root(size);
+        if (!log_root.ok() || *log_root != root || (*decoded[0])->size != size) {
+          problem = Status::Corruption("checkpoint.root", "it does not match the log");
+        }
       }
-      decoded[0] = DecodeCheckedCheckpoint(bytes);
-      for (std::thread& t : threads) t.join();
-      for (const auto& d : decoded) {
-        if (!d->ok()) problem = d->status();
+      if (problem.ok()) {
+        for (std::size_t i = 0; i < states.size(); ++i) *states[i] = std::move(**decoded[i]);
+        return;
       }
-    });
-    if (!read.ok() || !found) return;
-    if (!problem.ok()) {
-      Log("checkpoint at " + std::to_string(size) + " ignored (" + problem.ToString() +
-          "); rebuilding from the log");
-      return;
+      Log("checkpoint at " + std::to_string(size) + " ignored (" + problem.ToString() + "); " +
+          (size > 0 ? "trying the one before" : "rebuilding from the log"));
+      if (size == 0) return;
+      at_most = size - 1;
     }
-    auto log_root = store->Root(size);
-    if (!log_root.ok() || *log_root != root || (*decoded[0])->size != size) {
-      Log("checkpoint at " + std::to_string(size) +
-          " ignored (it does not match the log); rebuilding from the log");
-      return;
-    }
-    for (std::size_t i = 0; i < states.size(); ++i) *states[i] = std::move(**decoded[i]);
   }
 
   // True when the store holds a checkpoint at exactly `size` that this
