@@ -58,12 +58,13 @@ state_lookup_p50_ms state_lookup_p99_ms audit_subject_p50_ms audit_subject_p99_m
 query_ws_p50_ms query_ws_p99_ms fanout_events_per_s fanout_p50_ms fanout_p99_ms
 subscribers_dropped memory_per_subscriber_kib canonical_bytes_per_event disk_bytes_per_event
 disk_bytes_per_event_without_checkpoints ledgerd_resident_mib projections_heap_mib
-startup_programme_ms startup_ledgerd_ms""".split()
+startup_programme_ms startup_ledgerd_ms as_of_median_ms as_of_max_ms""".split()
 figures = doc["figures"]
 missing = [k for k in keys if not isinstance(figures.get(k), (int, float))]
 extra = [k for k in figures if k not in keys]
 for k in ("ingest_ratio", "rebuild_events_per_s", "reverify_ratio", "query_ws_p99_ms",
-          "fanout_p99_ms", "subscribers_dropped", "disk_bytes_per_event"):
+          "fanout_p99_ms", "subscribers_dropped", "disk_bytes_per_event", "as_of_max_ms",
+          "startup_programme_ms", "projections_heap_mib"):
     if not isinstance(doc["targets"].get(k, {}).get("met"), bool):
         missing.append("targets." + k)
 steps = doc["storage"]["steps"]
