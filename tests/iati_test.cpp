@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "demo_history.h"
+#include "demo_log.h"
 #include "iati.h"
 #include "process.h"
 #include "projections/programme.h"
@@ -30,21 +30,7 @@ struct DemoLog {
   projections::ProgrammeState state;
 
   explicit DemoLog(std::uint64_t events) {
-    {
-      projections::ProgrammeOptions options;
-      options.store.create_if_missing = true;
-      options.store.sync = false;
-      auto programme = projections::Programme::Open(dir.str("data"), options);
-      BOOST_REQUIRE(programme.ok());
-      ctl::DemoHistory history({2012, events});
-      std::vector<ledger::SignedDecision> batch;
-      while (!history.done()) {
-        batch.clear();
-        history.Next(&batch, 500);
-        auto r = (*programme)->Submit(batch, true, batch.back().decision.issued_at);
-        BOOST_REQUIRE(r.ok());
-      }
-    }
+    test::WriteDemoLog(dir.str("data"), 2012, events);
     ledger::StoreOptions read_only;
     read_only.read_only = true;
     auto opened = ledger::Store::Open(dir.str("data"), read_only);

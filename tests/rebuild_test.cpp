@@ -8,6 +8,7 @@
 
 #include "../projections/src/checkpoint.h"
 #include "demo_history.h"
+#include "demo_log.h"
 #include "projections/programme.h"
 #include "projections/rules.h"
 #include "projections/verify.h"
@@ -100,23 +101,8 @@ BOOST_AUTO_TEST_CASE(incremental_equals_rebuilt_for_generated_histories) {
 // at the event that broke the rule, and a log that ends early is a gap.
 BOOST_AUTO_TEST_CASE(replay_in_decoded_batches_equals_applying_one_by_one) {
   test::TempDir dir;
-  ProgrammeOptions options;
-  options.store.create_if_missing = true;
-  options.store.sync = false;
-  options.checkpoint_every = 0;
   constexpr std::uint64_t kEvents = 5000;
-  {
-    auto programme = Programme::Open(dir.str("data"), options);
-    BOOST_REQUIRE(programme.ok());
-    ctl::DemoHistory history({2026, kEvents});
-    std::vector<ledger::SignedDecision> batch;
-    while (!history.done()) {
-      batch.clear();
-      history.Next(&batch, 500);
-      auto r = (*programme)->Submit(batch, true, batch.back().decision.issued_at);
-      BOOST_REQUIRE(r.ok());
-    }
-  }
+  test::WriteDemoLog(dir.str("data"), 2026, kEvents, 0);
   ledger::StoreOptions read_only;
   read_only.read_only = true;
   auto store = ledger::Store::Open(dir.str("data"), read_only);
