@@ -202,12 +202,13 @@ class DecodedRing {
   Decoded* Next() {
     if (filling_ == kBatch) {
       Publish(false);
+      filling_ = 0;
+      // Wait for the applier to release the batch this one overwrites.
       for (std::uint64_t done = consumed_.load(std::memory_order_acquire);
            produced_ - done >= kBatches; done = consumed_.load(std::memory_order_acquire)) {
         if (stop_.load(std::memory_order_relaxed)) return nullptr;
         consumed_.wait(done, std::memory_order_acquire);
       }
-      filling_ = 0;
     }
     return &slots_[produced_ % kBatches][filling_++];
   }
@@ -234,7 +235,8 @@ class DecodedRing {
     consumed_.store(taken_, std::memory_order_release);
     consumed_.notify_one();
   }
-  // The applier stops early: the decoder stops at its next batch.
+  // The applier takes no more batches: the decoder stops at its next one.
+  // (Releasing "every batch" ends any wait; stop_ then ends the scan.)
   void Stop() {
     stop_.store(true, std::memory_order_relaxed);
     consumed_.store(~std::uint64_t{0} >> 1, std::memory_order_release);
