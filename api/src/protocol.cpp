@@ -1110,12 +1110,7 @@ Value SubmittedValue(const std::string& decision_id, const projections::Submitte
 // read again. A payload that is not an object is left to the plain path (it
 // is refused there).
 Result<ledger::SignedDecision> TakeSignedDecision(Value& item) {
-  Value* payload = nullptr;
-  if (auto* members = std::get_if<Value::Object>(&item.variant())) {
-    for (auto& [name, value] : *members) {
-      if (name == "payload") payload = &value;
-    }
-  }
+  Value* payload = item.find("payload");
   if (!payload || !payload->is_object()) return ledger::SignedDecisionFromValue(item);
   Value taken = std::move(*payload);
   *payload = Value(Value::Object{});  // an object, as the one taken: the same checks pass
@@ -1254,14 +1249,8 @@ void Protocol::Handle(Value request, const Done& done) {
     return;
   }
   // The request is ours (taken by value): its decisions are taken from it.
-  auto member = [&request](std::string_view name) -> Value* {
-    for (auto& [key, value] : std::get<Value::Object>(request.variant())) {
-      if (key == name) return &value;
-    }
-    return nullptr;
-  };
-  Value* const one = member("decision");
-  Value* const many = member("decisions");
+  Value* const one = request.find("decision");
+  Value* const many = request.find("decisions");
   if ((one != nullptr) == (many != nullptr)) {
     done(Error(id, OneOf("decision", "decisions")));
     return;

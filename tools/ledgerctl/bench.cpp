@@ -43,6 +43,15 @@ double SingleCoreVerifyRate(double seconds) {
   return static_cast<double>(n) / Seconds(t);
 }
 
+double ProcessCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 // A decision whose signed JSON form is about `bytes` long.
 ledger::SignedDecision MakeDecision(std::size_t i, std::size_t bytes,
                                     const crypto::PrivateKey& key) {
@@ -88,15 +97,6 @@ std::uint64_t ResidentBytes() {
   return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
-// CPU seconds the process has used (all its threads): beside wall-clock
-// time, a figure that other work on a shared machine changes much less.
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 // Heap bytes in use: what the projections themselves hold.
 std::uint64_t HeapBytes() { return mallinfo2().uordblks; }
 
@@ -132,10 +132,10 @@ int BenchProgramme(const std::string& dir, double seconds, ProgrammeFigures* fig
       return seq.ok() ? std::optional<projections::Seq>(*seq) : std::nullopt;
     };
     auto t = Clock::now();
-    const double cpu_before = CpuSeconds();
+    const double cpu_before = ProcessCpuSeconds();
     if (Status s = projections::ReplayLog(**store, &state, events, apply); !s.ok()) return Fail(s);
     const double rebuild = Seconds(t);
-    const double rebuild_cpu = CpuSeconds() - cpu_before;
+    const double rebuild_cpu = ProcessCpuSeconds() - cpu_before;
     const std::uint64_t rss_after = ResidentBytes();
     const std::uint64_t heap_after = HeapBytes();
     f.rebuild_rate = static_cast<double>(events) / rebuild;

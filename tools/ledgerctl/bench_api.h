@@ -36,5 +36,9 @@ ledger::Value Proposal(const std::string& tag, std::size_t i, const crypto::Priv
 // Ed25519 verifications per second on one core, measured for `seconds`:
 // the baseline every bench suite reports its ratios against (bench.cpp).
 double SingleCoreVerifyRate(double seconds);
+// CPU seconds (user + system) this process's threads have used so far:
+// beside wall-clock time, a figure that other work on a shared machine
+// changes much less (bench.cpp).
+double ProcessCpuSeconds();
 
 }  // namespace pl::ctl

@@ -53,6 +53,9 @@ class Value {
 
   // The member named key of an object; nullptr when absent or not an object.
   const Value* find(std::string_view key) const;
+  Value* find(std::string_view key) {
+    return const_cast<Value*>(static_cast<const Value*>(this)->find(key));
+  }
 
   bool operator==(const Value&) const = default;
 
