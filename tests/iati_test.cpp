@@ -235,7 +235,7 @@ BOOST_AUTO_TEST_CASE(transactions_add_up_to_the_funding_of_each_project) {
 BOOST_AUTO_TEST_CASE(text_is_escaped_and_chinese_kept) {
   const auto& demo = Demo();
   auto state = demo.state;
-  auto& project = state.projects.begin()->second;
+  auto& project = state.projects[state.projects.begin()->first];
   project.title.en = "Tags <b>&amp; \"quoted\" 'apostrophe' & ]]> \x01 end";
   project.title.zh = "中国-东盟 <联合> 实验室";
   test::TempDir dir;

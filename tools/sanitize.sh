@@ -60,7 +60,7 @@ if ((tsan)); then
   # Every suite whose code runs threads: the writer, hub and server threads,
   # the Programme's replay thread, whole-log verification on every core.
   suites=(crypto_test ledger_test programme_test protocol_test server_test remote_cli_test
-          cli_test rebuild_test demo_test preverify_test)
+          cli_test rebuild_test demo_test preverify_test shared_by_id_test)
   configure "$tsan_build" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
     -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread
   cmake --build "$tsan_build" --target "${suites[@]}" ledgerd ledgerctl

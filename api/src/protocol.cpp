@@ -410,10 +410,14 @@ Facets FacetsOf(const projections::Partnership& p) {
 // its collection in a state (keyed by id; a member by its country).
 template <typename Entity>
 struct Collection {
+  // The many (projects, commitments) are kept in maps that copies of a state share.
+  using Items = std::conditional_t<std::is_same_v<Entity, projections::Project> ||
+                                       std::is_same_v<Entity, projections::Commitment>,
+                                   projections::SharedById<Entity>, projections::ById<Entity>>;
   const char* one;   // get's kind
   const char* many;  // list's kind
   std::vector<std::string_view> filters;
-  projections::ById<Entity> ProgrammeState::*items;
+  Items ProgrammeState::*items;
 };
 
 const Collection<projections::Member> kMembers{

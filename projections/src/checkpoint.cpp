@@ -92,6 +92,12 @@ void serialize(A& a, Partnership& p, std::uint32_t) {
   a(p.id, p.kind, p.name, p.countries, p.institutions, p.established_on, p.until, p.status,
     p.established_seq, p.last_seq, p.last_issued_at);
 }
+// A SharedById as cereal writes a std::map: equal entries, equal bytes.
+template <class A, typename T>
+void save(A& a, const SharedById<T>& map) {
+  a(cereal::make_size_tag(static_cast<cereal::size_type>(map.size())));
+  for (const auto& [id, entity] : map) a(cereal::make_map_item(id, entity));
+}
 template <class A>
 void serialize(A& a, ProgrammeState& s, std::uint32_t) {
   a(s.size, s.last_recorded_at, s.last_issued_at, s.programme, s.members, s.bodies, s.officers,
@@ -250,8 +256,8 @@ struct Section {
   std::string raw;
 };
 
-template <typename T>
-void AddSections(Part part, const ById<T>& entities, std::vector<Section>* sections) {
+template <typename Map>
+void AddSections(Part part, const Map& entities, std::vector<Section>* sections) {
   std::size_t left = entities.size();  // (std::distance on a map would walk it)
   for (auto it = entities.begin(); left > 0;) {
     const std::size_t n = std::min(kEntitiesPerSection, left);
@@ -326,6 +332,12 @@ template <typename T>
 void Join(std::vector<ById<T>>& runs, ById<T>* all) {
   for (ById<T>& run : runs) {
     while (!run.empty()) all->insert(all->end(), run.extract(run.begin()));
+  }
+}
+template <typename T>
+void Join(std::vector<ById<T>>& runs, SharedById<T>* all) {
+  for (ById<T>& run : runs) {
+    while (!run.empty()) all->Append(run.extract(run.begin()));
   }
 }
 

@@ -29,27 +29,32 @@ auto* Find(Map& map, std::string_view id) {
   auto it = map.find(id);
   return it == map.end() ? nullptr : &it->second;
 }
+// The same in a map shared with copies of the state: the entity to change,
+// in a chunk of this state's own.
+template <typename T>
+T* Find(SharedById<T>& map, std::string_view id) {
+  return map.Edit(id);
+}
 
 // Finds a subject through the index when there is one, adding what the map
 // finds to it.
 // With `complete`, the index holds every subject of the map.
-template <typename T>
-T* Lookup(ById<T>& map, SubjectTable<T>* index, std::string_view id, bool complete = false) {
+template <typename Map, typename T>
+T* Lookup(Map& map, SubjectTable<T>* index, std::string_view id, bool complete = false) {
   if (!index) return Find(map, id);
   if (T* found = index->Find(id)) return found;
   if (complete) return nullptr;
-  auto it = map.find(id);
-  if (it == map.end()) return nullptr;
-  index->Add(&it->second);
-  return &it->second;
+  T* found = Find(map, id);
+  if (found) index->Add(found);
+  return found;
 }
 
 // Adds a new subject (its id not in the map), to the index too when there is one.
 template <typename T>
-void Insert(ById<T>& map, SubjectTable<T>* index, T subject) {
-  std::string id = subject.id;
-  auto it = map.emplace_hint(map.end(), std::move(id), std::move(subject));
-  if (index) index->Add(&it->second);
+void Insert(SharedById<T>& map, SubjectTable<T>* index, T subject) {
+  std::string id = subject.id;  // (before subject moves)
+  T& added = map.Insert(std::move(id), std::move(subject));
+  if (index) index->Add(&added);
 }
 
 // The state's key with this id (hex of the raw id), or nullptr.

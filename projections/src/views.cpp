@@ -414,7 +414,7 @@ struct GroupHash {
 // itself, and one allocation to build.
 class ProjectIndex {
  public:
-  explicit ProjectIndex(const ById<Project>& projects) {
+  explicit ProjectIndex(const SharedById<Project>& projects) {
     std::size_t capacity = 16;
     while (capacity < 2 * projects.size()) capacity *= 2;
     slots_.resize(capacity);
@@ -570,8 +570,8 @@ struct CollectionDiff {
 };
 
 // Walks two id-ordered maps together: one pass, no lookups.
-template <typename Entity>
-CollectionDiff DiffMaps(const ById<Entity>& before, const ById<Entity>& after) {
+template <typename Map>
+CollectionDiff DiffMaps(const Map& before, const Map& after) {
   CollectionDiff d;
   auto b = before.begin();
   auto a = after.begin();

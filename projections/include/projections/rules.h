@@ -17,32 +17,10 @@
 #include <vector>
 
 #include "ledger/envelope.h"
+#include "projections/shared_by_id.h"
 #include "projections/state.h"
 
 namespace pl::projections {
-
-// A hash of a short name (an id, a decision type) for the replay's tables:
-// eight bytes a step, each mixed by a multiply, and a final mix so that ids
-// differing in one character spread over the low bits too. Several times
-// cheaper than std::hash for the 10 to 40 bytes of an id.
-inline std::size_t HashId(std::string_view name) {
-  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ name.size();
-  const char* p = name.data();
-  std::size_t n = name.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    h = (h ^ word) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-  }
-  std::uint64_t tail = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    tail |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
-  h = (h ^ tail) * 0x94d049bb133111ebull;
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ull;
-  return static_cast<std::size_t>(h ^ (h >> 32));
-}
 
 // Subjects (entities with a std::string `id` that never changes) by id, in
 // one open-addressed array: a lookup reads a slot (the id's hash, the id

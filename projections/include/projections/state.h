@@ -17,6 +17,7 @@
 
 #include "crypto/ed25519.h"
 #include "ledger/time.h"
+#include "projections/shared_by_id.h"
 
 namespace pl::projections {
 
@@ -218,8 +219,10 @@ struct ProgrammeState {
   ById<Policy> policies;
   ById<Meeting> meetings;
   ById<Resolution> resolutions;
-  ById<Project> projects;
-  ById<Commitment> commitments;
+  // The many: copies of a state share the projects and commitments neither
+  // has changed (shared_by_id.h).
+  SharedById<Project> projects;
+  SharedById<Commitment> commitments;
   ById<Partnership> partnerships;
   bool operator==(const ProgrammeState&) const = default;
 };
