@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 #include <functional>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "ledger/store.h"
@@ -466,6 +467,59 @@ BOOST_AUTO_TEST_CASE(checkpoints_newest_at_or_below_and_surviving_reopen) {
       if (read_only) {
         BOOST_TEST(store->PutCheckpoint(6, AsBytes("six")).rule() == "store.read_only");
       }
+    }
+  }
+}
+
+// Sections are stored once by digest, whichever checkpoints name them, and
+// stay readable when a checkpoint that first named them is replaced.
+BOOST_AUTO_TEST_CASE(checkpoint_sections_are_stored_once_and_found_by_digest) {
+  test::TempDir dir;
+  auto section = [](std::string text) {
+    return std::pair{crypto::Sha256(AsBytes(text)), std::move(text)};
+  };
+  const auto a = section("section a"), b = section("section b"),
+             c = section(std::string(5000, 'c'));
+  auto put = [](Store& store, std::uint64_t size, std::string bytes,
+                std::vector<std::pair<crypto::Hash, std::string>> sections) {
+    std::vector<Store::CheckpointSection> named;
+    for (const auto& [digest, text] : sections) named.push_back({digest, AsBytes(text)});
+    return store.PutCheckpoint(size, AsBytes(bytes), named);
+  };
+  std::uint64_t after_first = 0;
+  {
+    auto store = OpenStore(dir.str());
+    Annotated::Append(*store);                          // 4 events
+    BOOST_TEST(put(*store, 2, "two", {a, b, a}).ok());  // a twice: stored once
+    after_first = *store->CheckpointBytes();
+    BOOST_TEST(after_first == 3u + a.second.size() + b.second.size());
+    BOOST_TEST(put(*store, 4, "four", {b, c}).ok());  // b stored already
+    BOOST_TEST(put(*store, 2, "two again", {a}).ok());
+    BOOST_TEST(*store->CheckpointBytes() ==
+               after_first + 4 + c.second.size() + std::string("two again").size() - 3);
+  }
+  for (bool read_only : {false, true}) {
+    StoreOptions options;
+    options.read_only = read_only;
+    auto store = OpenStore(dir.str(), options);
+    for (std::uint64_t at : {2u, 4u}) {
+      std::map<std::string, std::optional<std::string>> found;
+      BOOST_REQUIRE(store
+                        ->VisitCheckpoint(at,
+                                          [&](std::uint64_t, ByteView, const Store::SectionOf& of) {
+                                            for (const auto& s : {a, b, c}) {
+                                              auto bytes = of(s.first);
+                                              found[s.second.substr(0, 9)] =
+                                                  bytes ? std::optional(std::string(bytes->begin(),
+                                                                                    bytes->end()))
+                                                        : std::nullopt;
+                                            }
+                                            BOOST_TEST(!of(crypto::Sha256(AsBytes("none"))));
+                                          })
+                        .ok());
+      BOOST_TEST((found["section a"] == a.second));
+      BOOST_TEST((found["section b"] == b.second));
+      BOOST_TEST((found[c.second.substr(0, 9)] == c.second));
     }
   }
 }

@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(damaged_or_foreign_checkpoints_are_ignored_and_rebuilt) {
     BOOST_REQUIRE(store.ok());
     BOOST_REQUIRE((*store)->PutCheckpoint(3, AsBytes(bytes)).ok());
   };
-  std::string damaged = EncodeCheckpoint(state, root);
+  std::string damaged = EncodeCheckpoint(state, root).bytes;
   damaged[damaged.size() / 2] ^= 0x40;
   put(damaged);
   w.log.clear();
@@ -218,7 +218,7 @@ BOOST_AUTO_TEST_CASE(damaged_or_foreign_checkpoints_are_ignored_and_rebuilt) {
     BOOST_TEST(w.log[0].find("checkpoint.digest") != std::string::npos, w.log[0]);
   }
   // One taken from another log (its root differs) is ignored too.
-  put(EncodeCheckpoint(state, crypto::Sha256(AsBytes("another log"))));
+  put(EncodeCheckpoint(state, crypto::Sha256(AsBytes("another log"))).bytes);
   w.log.clear();
   {
     auto p = w.Open();
@@ -248,7 +248,8 @@ BOOST_AUTO_TEST_CASE(a_damaged_checkpoint_gives_way_to_the_one_before) {
       std::string bytes;
       BOOST_REQUIRE((*store)
                         ->VisitCheckpoint(at,
-                                          [&](std::uint64_t found, ByteView stored) {
+                                          [&](std::uint64_t found, ByteView stored,
+                                              const ledger::Store::SectionOf&) {
                                             BOOST_REQUIRE(found == at);
                                             bytes.assign(stored.begin(), stored.end());
                                           })
@@ -277,8 +278,8 @@ BOOST_AUTO_TEST_CASE(a_damaged_checkpoint_gives_way_to_the_one_before) {
   BOOST_TEST((StateBytes(*five) == StateBytes(replayed)));
 }
 
-BOOST_AUTO_TEST_CASE(a_checkpoint_of_many_sections_decodes_to_the_same_state) {
-  // More entities than one section holds, so each collection spans several.
+BOOST_AUTO_TEST_CASE(a_checkpoint_of_many_chunks_decodes_to_the_same_state_sharing_known_ones) {
+  // Many chunks in each collection, so a checkpoint names hundreds of sections.
   ProgrammeState state;
   state.size = 70000;
   state.programme.en = "China-ASEAN STEP";
@@ -295,16 +296,45 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_of_many_sections_decodes_to_the_same_state) {
     if (i % 3 == 0) state.partnerships["J-" + n].id = "J-" + n;
   }
   const crypto::Hash root = crypto::Sha256(AsBytes("root"));
-  const std::string bytes = EncodeCheckpoint(state, root);
+  KnownChunks known;
+  const EncodedCheckpoint encoded = EncodeCheckpoint(state, root, nullptr, &known);
+  const std::string& bytes = encoded.bytes;
+  // The chunks' sections, as the store keeps them (by SHA-256).
+  std::map<crypto::Hash, std::string> stored(encoded.sections.begin(), encoded.sections.end());
+  BOOST_TEST(stored.size() == state.projects.chunks().size() + state.commitments.chunks().size());
+  BOOST_TEST(state.projects.chunks().size() > 100u);
+  const ledger::Store::SectionOf section = [&](const crypto::Hash& d) -> std::optional<ByteView> {
+    auto it = stored.find(d);
+    return it == stored.end() ? std::nullopt : std::make_optional(AsBytes(it->second));
+  };
   crypto::Hash got{};
-  auto decoded = DecodeCheckpoint(AsBytes(bytes), &got);
+  auto decoded = DecodeCheckpoint(AsBytes(bytes), section, &got);
   BOOST_REQUIRE_MESSAGE(decoded.ok(), decoded.status().ToString());
   BOOST_TEST((StateBytes(*decoded) == StateBytes(state)));
   BOOST_TEST((got == root));
 
+  // With the chunks known, a checkpoint of the same state writes no section
+  // and one with a project changed writes that project's chunk alone; each
+  // decodes sharing the known chunks (the very same ones), not copies.
+  BOOST_TEST(EncodeCheckpoint(state, root, &known).sections.empty());
+  ProgrammeState changed = state;
+  changed.projects["P-100007"].status = "approved";
+  const EncodedCheckpoint next = EncodeCheckpoint(changed, root, &known);
+  BOOST_REQUIRE(next.sections.size() == 1u);
+  stored.insert(next.sections.begin(), next.sections.end());
+  BOOST_REQUIRE(CheckCheckpoint(AsBytes(next.bytes), &got).ok());
+  auto shared = DecodeCheckedCheckpoint(AsBytes(next.bytes), section, &known);
+  BOOST_REQUIRE_MESSAGE(shared.ok(), shared.status().ToString());
+  BOOST_TEST((StateBytes(*shared) == StateBytes(changed)));
+  std::size_t same = 0;
+  for (std::size_t i = 0; i < state.projects.chunks().size(); ++i) {
+    same += shared->projects.chunks()[i].identity() == state.projects.chunks()[i].identity();
+  }
+  BOOST_TEST(same == state.projects.chunks().size() - 1);
+
   // Every kind of damage is refused by the rule naming it, never decoded.
   auto rule = [&](std::string damaged) {
-    return DecodeCheckpoint(AsBytes(damaged), &got).status().rule();
+    return DecodeCheckpoint(AsBytes(damaged), section, &got).status().rule();
   };
   std::string last_section = bytes;
   last_section[bytes.size() - 3] ^= 0x01;
@@ -314,6 +344,12 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_of_many_sections_decodes_to_the_same_state) {
   BOOST_TEST(rule(table) == "checkpoint.digest");
   BOOST_TEST(rule(bytes.substr(0, bytes.size() - 1)) == "checkpoint.format");
   BOOST_TEST(rule(bytes + "x") == "checkpoint.format");
+  // A stored chunk damaged, or missing.
+  std::string& chunk = stored.at(encoded.sections[5].first);
+  chunk[chunk.size() / 2] ^= 0x01;
+  BOOST_TEST(rule(bytes) == "checkpoint.digest");
+  stored.erase(encoded.sections[5].first);
+  BOOST_TEST(rule(bytes) == "checkpoint.section");
   std::string older = bytes;
   older[10] = 1;  // the format number's last byte
   BOOST_TEST(rule(older) == "checkpoint.version");
@@ -342,13 +378,13 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
     BOOST_REQUIRE(store.ok());
     for (std::uint64_t at : {5, 10, 12}) {
       std::string older;
-      BOOST_REQUIRE((*store)
-                        ->VisitCheckpoint(at,
-                                          [&](std::uint64_t, ByteView b) {
-                                            older.assign(reinterpret_cast<const char*>(b.data()),
-                                                         b.size());
-                                          })
-                        .ok());
+      BOOST_REQUIRE(
+          (*store)
+              ->VisitCheckpoint(at,
+                                [&](std::uint64_t, ByteView b, const ledger::Store::SectionOf&) {
+                                  older.assign(reinterpret_cast<const char*>(b.data()), b.size());
+                                })
+              .ok());
       older[10] = 1;
       BOOST_REQUIRE((*store)->PutCheckpoint(at, AsBytes(older)).ok());
     }
@@ -387,12 +423,13 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
   for (std::uint64_t at : {5, 10, 12}) {
     crypto::Hash root{};
     Status checked = Status::Corruption("test", "no checkpoint");
-    BOOST_REQUIRE((*store)
-                      ->VisitCheckpoint(at,
-                                        [&](std::uint64_t size, ByteView b) {
-                                          if (size == at) checked = CheckCheckpoint(b, &root);
-                                        })
-                      .ok());
+    BOOST_REQUIRE(
+        (*store)
+            ->VisitCheckpoint(at,
+                              [&](std::uint64_t size, ByteView b, const ledger::Store::SectionOf&) {
+                                if (size == at) checked = CheckCheckpoint(b, &root);
+                              })
+            .ok());
     BOOST_TEST(checked.ok(), "at " << at << ": " << checked.ToString());
   }
 }

@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
        "events topic then require; open to all without it")
       ("max-group-commit", po::value(&server.max_group_commit)->default_value(1000),
        "decisions in one group commit at most")
-      ("checkpoint-every", po::value(&programme_options.checkpoint_every)->default_value(50000),
+      ("checkpoint-every", po::value(&programme_options.checkpoint_every)->default_value(20000),
        "write a state checkpoint every N events (and at shutdown)")
       ("log-level", po::value(&log_level)->default_value("info"),
        "error, warn, info or debug")

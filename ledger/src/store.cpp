@@ -239,7 +239,8 @@ class LmdbStore final : public Store {
     return AuthorityIn(r.txn, sequence);
   }
 
-  Status PutCheckpoint(std::uint64_t size, ByteView bytes) override;
+  Status PutCheckpoint(std::uint64_t size, ByteView bytes,
+                       std::span<const CheckpointSection> sections) override;
   Status Backup(const std::string& dest_dir) const override;
   Result<Note> CheckpointNote(std::string_view origin, std::uint64_t size) const override;
   Status PutCosignature(std::uint64_t size, const NoteSignature& cosignature) override;
@@ -248,15 +249,17 @@ class LmdbStore final : public Store {
 
   Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const override {
     std::pair<std::uint64_t, std::string> found;
-    Status s = VisitCheckpoint(at_most, [&found](std::uint64_t size, ByteView bytes) {
-      found = {size, std::string(AsText(bytes))};
-    });
+    Status s =
+        VisitCheckpoint(at_most, [&found](std::uint64_t size, ByteView bytes, const SectionOf&) {
+          found = {size, std::string(AsText(bytes))};
+        });
     if (!s.ok()) return s;
     return found;
   }
 
-  Status VisitCheckpoint(std::uint64_t at_most,
-                         const std::function<void(std::uint64_t, ByteView)>& visit) const override {
+  Status VisitCheckpoint(
+      std::uint64_t at_most,
+      const std::function<void(std::uint64_t, ByteView, const SectionOf&)>& visit) const override {
     ReadTxn r;
     if (Status s = BeginRead(&r); !s.ok()) return s;
     int rc;
@@ -277,7 +280,18 @@ class LmdbStore final : public Store {
                               "no checkpoint at a size <= " + std::to_string(at_most));
     }
     if (rc) return lmdb::Error(rc, "reading checkpoints");
-    visit(lmdb::FromBigEndian(key), value);
+    const SectionOf section = [this, &r](const crypto::Hash& digest) -> std::optional<ByteView> {
+      if (!sections_) return std::nullopt;
+      int get_rc;
+      auto where = r.txn.Get(sections_, ByteView(digest.data(), digest.size()), &get_rc);
+      if (!where || where->size() != 16) return std::nullopt;
+      auto pack = r.txn.Get(packs_, where->first(8), &get_rc);
+      const std::uint64_t offset = lmdb::FromBigEndian(where->subspan(8, 4));
+      const std::uint64_t length = lmdb::FromBigEndian(where->subspan(12, 4));
+      if (!pack || offset + length > pack->size()) return std::nullopt;
+      return pack->subspan(offset, length);
+    };
+    visit(lmdb::FromBigEndian(key), value, section);
     return Status::Ok();
   }
 
@@ -295,6 +309,25 @@ class LmdbStore final : public Store {
     }
     if (rc != MDB_NOTFOUND) return lmdb::Error(rc, "listing checkpoints");
     return sizes;
+  }
+
+  Result<std::uint64_t> CheckpointBytes() const override {
+    ReadTxn r;
+    if (Status s = BeginRead(&r); !s.ok()) return s;
+    std::uint64_t bytes = 0;
+    for (MDB_dbi dbi : {checkpoints_, packs_}) {
+      if (!dbi) continue;
+      int rc;
+      lmdb::Cursor cursor(r.txn, dbi, &rc);
+      if (rc) return lmdb::Error(rc, "opening a checkpoints cursor");
+      ByteView key, value;
+      for (rc = cursor.Get(MDB_FIRST, &key, &value); rc == 0;
+           rc = cursor.Get(MDB_NEXT, &key, &value)) {
+        bytes += value.size();
+      }
+      if (rc != MDB_NOTFOUND) return lmdb::Error(rc, "reading checkpoints");
+    }
+    return bytes;
   }
 
   Result<std::uint64_t> SizeAt(Timestamp t) const override {
@@ -460,6 +493,8 @@ class LmdbStore final : public Store {
   // Files a batch's entries in `filed`: sorted, each key's sequences put in one
   // call. REQUIRES: every sequence is above all sequences already filed.
   int WriteFiled(lmdb::Txn& txn, std::vector<std::pair<std::string, std::uint64_t>>* entries);
+  // Stores the sections not yet stored, in one new pack.
+  int PutSections(lmdb::Txn& txn, std::span<const CheckpointSection> sections);
 
   Status Grow();
 
@@ -469,6 +504,14 @@ class LmdbStore final : public Store {
   MDB_dbi meta_ = 0, events_ = 0, decisions_ = 0, tree_ = 0, heads_ = 0, filed_ = 0, authority_ = 0,
           checkpoints_ = 0;
   MDB_dbi cosignatures_ = 0;
+  // Checkpoint sections: each checkpoint's new sections are stored together
+  // in one pack (packs_, by a number counting up: LMDB stores each value in
+  // whole pages, so thousands of small values would waste a quarter of the
+  // bytes), and found by SHA-256 in sections_, whose values are where:
+  // u64 pack || u32 offset || u32 length (big-endian). Made by the first
+  // writable open of this build; a read-only store of a directory without
+  // them has no sections (0).
+  MDB_dbi sections_ = 0, packs_ = 0;
   // A format 1 directory opened read-only: its nodes are read from `nodes`,
   // and audit queries are refused (its `index` is not read).
   bool v1_ = false;
@@ -566,6 +609,16 @@ Result<std::unique_ptr<Store>> LmdbStore::Open(const std::string& dir,
                            {"checkpoints", &store->checkpoints_},
                            {"cosignatures", &store->cosignatures_}}) {
     if (Status s = open_db(name, dbi_flags, dbi); !s.ok()) return s;
+  }
+  // Checkpoint sections came after the databases above: a read-only store of
+  // a directory no writable store of this build has opened goes without.
+  for (auto [name, dbi] : {std::pair{"sections", &store->sections_}, {"packs", &store->packs_}}) {
+    rc = mdb_dbi_open(txn.get(), name, dbi_flags, dbi);
+    if (rc == MDB_NOTFOUND) {
+      store->sections_ = store->packs_ = 0;
+      break;
+    }
+    if (rc) return lmdb::Error(rc, std::string("opening the ") + name + " database");
   }
 
   auto format = txn.Get(store->meta_, AsBytes("format"), &rc);
@@ -915,7 +968,46 @@ int LmdbStore::WriteFiled(lmdb::Txn& txn,
   return 0;
 }
 
-Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes) {
+int LmdbStore::PutSections(lmdb::Txn& txn, std::span<const CheckpointSection> sections) {
+  std::string pack;
+  std::vector<std::pair<const CheckpointSection*, std::uint64_t>> added;  // with their offsets
+  for (const CheckpointSection& section : sections) {
+    int rc;
+    if (txn.Get(sections_, ByteView(section.digest.data(), section.digest.size()), &rc)) continue;
+    if (rc != MDB_NOTFOUND) return rc;
+    if (std::any_of(added.begin(), added.end(),
+                    [&](const auto& a) { return a.first->digest == section.digest; })) {
+      continue;
+    }
+    added.emplace_back(&section, pack.size());
+    pack.append(reinterpret_cast<const char*>(section.bytes.data()), section.bytes.size());
+  }
+  if (added.empty()) return 0;
+  int rc;
+  std::uint64_t number = 0;  // the last pack's number + 1
+  {
+    lmdb::Cursor cursor(txn, packs_, &rc);
+    if (rc) return rc;
+    ByteView key, value;
+    rc = cursor.Get(MDB_LAST, &key, &value);
+    if (rc == 0) number = lmdb::FromBigEndian(key) + 1;
+    if (rc && rc != MDB_NOTFOUND) return rc;
+  }
+  const auto pack_key = lmdb::BigEndian(number);
+  if ((rc = txn.Put(packs_, pack_key, AsBytes(pack), MDB_APPEND))) return rc;
+  for (const auto& [section, offset] : added) {
+    std::string where(pack_key.begin(), pack_key.end());
+    for (std::uint64_t v : {offset, static_cast<std::uint64_t>(section->bytes.size())}) {
+      for (int shift = 24; shift >= 0; shift -= 8) where.push_back(static_cast<char>(v >> shift));
+    }
+    ByteView digest(section->digest.data(), section->digest.size());
+    if ((rc = txn.Put(sections_, digest, AsBytes(where)))) return rc;
+  }
+  return 0;
+}
+
+Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes,
+                                std::span<const CheckpointSection> sections) {
   if (options_.read_only || !log_private_) {
     return Status::Invalid("store.read_only", "this store was opened read-only");
   }
@@ -930,6 +1022,7 @@ Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes) {
         lmdb::Txn txn;
         int rc = lmdb::Txn::Begin(env_, 0, &txn);
         if (rc) return rc;
+        if ((rc = PutSections(txn, sections))) return rc;
         if ((rc = txn.Put(checkpoints_, lmdb::BigEndian(size), bytes))) return rc;
         return txn.Commit();
       },

@@ -194,19 +194,9 @@ std::string StateBytes(const ProgrammeState& state) {
 
 namespace {
 
-// What a section holds: the scalars and the governance, or a run of the
-// entities of one big collection, in id order.
-enum class Part : std::uint8_t {
-  kGovernance = 0,
-  kProjects = 1,
-  kCommitments = 2,
-  kPartnerships = 3
-};
-
-// Entities per section: small enough that the sections of a large state
-// spread evenly over the cores, large enough that each costs little more
-// than its entities.
-constexpr std::size_t kEntitiesPerSection = 8192;
+// What a section holds: the scalars, the governance and the partnerships,
+// or one chunk of the projects or of the commitments.
+enum class Part : std::uint8_t { kGovernance = 0, kProjects = 1, kCommitments = 2 };
 
 constexpr std::size_t kHeader = kMagic.size() + 4 + 32 + 4;  // magic, format, root, sections
 constexpr std::size_t kTableEntry = 1 + 8 + 8 + 32;  // part, stored and cereal lengths, SHA-256
@@ -250,58 +240,83 @@ std::string Written(const Write& write) {
   return std::move(out).str();
 }
 
-// One section to store: what it holds, and its cereal bytes.
+// One table entry: what the section holds, its lengths and its digest; for
+// a section to write, its cereal bytes and then its stored bytes.
 struct Section {
   Part part;
   std::string raw;
+  std::string stored;
+  KnownChunks::Stored entry;
 };
 
-template <typename Map>
-void AddSections(Part part, const Map& entities, std::vector<Section>* sections) {
-  std::size_t left = entities.size();  // (std::distance on a map would walk it)
-  for (auto it = entities.begin(); left > 0;) {
-    const std::size_t n = std::min(kEntitiesPerSection, left);
-    sections->push_back({part, Written([&](cereal::PortableBinaryOutputArchive& ar) {
-                           ar(cereal::make_size_tag(static_cast<cereal::size_type>(n)));
-                           for (std::size_t i = 0; i < n; ++i, ++it) {  // as cereal writes a map
-                             ar(cereal::make_map_item(it->first, it->second));
-                           }
-                         })});
-    left -= n;
+// The sections of a collection's chunks: those `known` holds by digest
+// alone, the others with their cereal bytes (compressed later).
+template <typename T>
+void AddChunks(Part part, const SharedById<T>& map, const KnownChunks::Of<T>* known,
+               std::vector<Section>* sections) {
+  for (const auto& chunk : map.chunks()) {
+    Section s;
+    s.part = part;
+    if (known) {
+      if (auto it = known->sections.find(chunk.identity()); it != known->sections.end()) {
+        s.entry = it->second;
+        sections->push_back(std::move(s));
+        continue;
+      }
+    }
+    s.raw = Written([&](cereal::PortableBinaryOutputArchive& ar) {
+      ar(cereal::make_size_tag(static_cast<cereal::size_type>(chunk.entries().size())));
+      for (const auto& [id, entity] : chunk.entries()) ar(cereal::make_map_item(id, entity));
+    });
+    sections->push_back(std::move(s));
+  }
+}
+
+// Records the chunks of `map`, whose sections are sections[first...] in
+// order, in *known.
+template <typename T, typename Sections>
+void Learn(const SharedById<T>& map, const Sections& sections, std::size_t first,
+           KnownChunks::Of<T>* known) {
+  for (std::size_t i = 0; i < map.chunks().size(); ++i) {
+    const auto& chunk = map.chunks()[i];
+    known->sections.emplace(chunk.identity(), sections[first + i].entry);
+    known->chunks.emplace(sections[first + i].entry.digest, chunk);
   }
 }
 
 struct SectionView {
   Part part;
-  ByteView stored;
-  std::size_t cereal_length;
-  const std::uint8_t* digest;
+  KnownChunks::Stored entry;
+  ByteView stored;  // once found
 };
 
-// The sections of checked bytes (CheckCheckpoint has vouched for the table).
-std::vector<SectionView> Sections(ByteView bytes) {
+// The table of checked bytes (CheckCheckpoint has vouched for it), the first
+// section's bytes set.
+std::vector<SectionView> Table(ByteView bytes) {
   const std::size_t count = GetBigEndian(bytes.data() + kHeader - 4, 4);
   std::vector<SectionView> sections;
-  std::size_t at = kHeader + count * kTableEntry + 32;
+  sections.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint8_t* entry = bytes.data() + kHeader + i * kTableEntry;
-    const std::size_t length = GetBigEndian(entry + 1, 8);
-    sections.push_back({static_cast<Part>(entry[0]), bytes.subspan(at, length),
-                        static_cast<std::size_t>(GetBigEndian(entry + 9, 8)), entry + 17});
-    at += length;
+    SectionView& s = sections.emplace_back();
+    s.part = static_cast<Part>(entry[0]);
+    s.entry.stored_length = GetBigEndian(entry + 1, 8);
+    s.entry.cereal_length = GetBigEndian(entry + 9, 8);
+    std::copy(entry + 17, entry + 17 + 32, s.entry.digest.begin());
   }
+  sections[0].stored = bytes.subspan(kHeader + count * kTableEntry + 32);
   return sections;
 }
 
-// Decodes one section (its digest checked, then decompressed) into
-// *state's governance or into *entities.
+// Decodes one section (its length and digest checked, then decompressed)
+// into *state's governance or into *entities.
 template <typename T>
 Status DecodeSection(const SectionView& section, T* target) {
-  const crypto::Hash digest = crypto::Sha256(section.stored);
-  if (!std::equal(digest.begin(), digest.end(), section.digest)) {
+  if (section.stored.size() != section.entry.stored_length ||
+      crypto::Sha256(section.stored) != section.entry.digest) {
     return Status::Corruption("checkpoint.digest", "a section does not match its SHA-256");
   }
-  std::string cereal(section.cereal_length, '\0');
+  std::string cereal(section.entry.cereal_length, '\0');
   const std::size_t got =
       ZSTD_decompress(cereal.data(), cereal.size(), section.stored.data(), section.stored.size());
   if (ZSTD_isError(got) || got != cereal.size()) {
@@ -315,7 +330,7 @@ Status DecodeSection(const SectionView& section, T* target) {
     if constexpr (std::is_same_v<T, ProgrammeState>) {
       ar(target->size, target->last_recorded_at, target->last_issued_at, target->programme,
          target->members, target->bodies, target->officers, target->keys, target->policies,
-         target->meetings, target->resolutions);
+         target->meetings, target->resolutions, target->partnerships);
     } else {
       ar(*target);
     }
@@ -326,59 +341,79 @@ Status DecodeSection(const SectionView& section, T* target) {
   return Status::Ok();
 }
 
-// Moves each run's entities, in order, to the end of *all (no copies, no
-// allocations: the map nodes themselves move).
+// A collection's chunks as a checkpoint names them: shared when known,
+// else decoded from the sections found.
 template <typename T>
-void Join(std::vector<ById<T>>& runs, ById<T>* all) {
-  for (ById<T>& run : runs) {
-    while (!run.empty()) all->insert(all->end(), run.extract(run.begin()));
-  }
-}
+struct ChunksOf {
+  std::vector<std::optional<typename SharedById<T>::Chunk>> known;  // by table order
+  std::vector<typename SharedById<T>::Entries> decoded;             // for those not known
+};
+
 template <typename T>
-void Join(std::vector<ById<T>>& runs, SharedById<T>* all) {
-  for (ById<T>& run : runs) {
-    while (!run.empty()) all->Append(run.extract(run.begin()));
+Status Assemble(ChunksOf<T>& chunks, SharedById<T>* map) {
+  std::size_t next = 0;
+  for (auto& chunk : chunks.known) {
+    bool appended =
+        chunk ? map->AppendChunk(std::move(*chunk))
+              : map->AppendChunk(typename SharedById<T>::Chunk(std::move(chunks.decoded[next++])));
+    if (!appended) {
+      return Status::Corruption("checkpoint.decode", "its chunks are out of order");
+    }
   }
+  return Status::Ok();
 }
 
 }  // namespace
 
-std::string EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root) {
+EncodedCheckpoint EncodeCheckpoint(const ProgrammeState& state, const crypto::Hash& root,
+                                   const KnownChunks* known, KnownChunks* now_known) {
   // Sections are written on this thread, then compressed on every core:
   // cereal's output archives share one registry of class versions, and
   // writing from several threads at once would race on it.
-  std::vector<Section> sections;
-  sections.push_back({Part::kGovernance, Written([&state](cereal::PortableBinaryOutputArchive& ar) {
-                        ar(state.size, state.last_recorded_at, state.last_issued_at,
-                           state.programme, state.members, state.bodies, state.officers, state.keys,
-                           state.policies, state.meetings, state.resolutions);
-                      })});
-  AddSections(Part::kProjects, state.projects, &sections);
-  AddSections(Part::kCommitments, state.commitments, &sections);
-  AddSections(Part::kPartnerships, state.partnerships, &sections);
-  std::vector<std::string> stored(sections.size());
-  OnEveryCore(sections.size(), [&](std::size_t i) {
-    const std::string& raw = sections[i].raw;
-    stored[i].resize(ZSTD_compressBound(raw.size()));
-    const std::size_t n = ZSTD_compress(stored[i].data(), stored[i].size(), raw.data(), raw.size(),
-                                        kCompressionLevel);
-    stored[i].resize(ZSTD_isError(n) ? 0 : n);  // an empty section then fails to load
+  std::vector<Section> sections(1);
+  sections[0].part = Part::kGovernance;
+  sections[0].raw = Written([&state](cereal::PortableBinaryOutputArchive& ar) {
+    ar(state.size, state.last_recorded_at, state.last_issued_at, state.programme, state.members,
+       state.bodies, state.officers, state.keys, state.policies, state.meetings, state.resolutions,
+       state.partnerships);
   });
-
-  std::string out(kMagic);
-  PutBigEndian(kStateFormat, 4, &out);
-  out.append(reinterpret_cast<const char*>(root.data()), root.size());
-  PutBigEndian(sections.size(), 4, &out);
-  for (std::size_t i = 0; i < sections.size(); ++i) {
-    out.push_back(static_cast<char>(sections[i].part));
-    PutBigEndian(stored[i].size(), 8, &out);
-    PutBigEndian(sections[i].raw.size(), 8, &out);
-    const crypto::Hash digest = crypto::Sha256(AsBytes(stored[i]));
-    out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  AddChunks(Part::kProjects, state.projects, known ? &known->projects : nullptr, &sections);
+  const std::size_t commitments = sections.size();
+  AddChunks(Part::kCommitments, state.commitments, known ? &known->commitments : nullptr,
+            &sections);
+  OnEveryCore(sections.size(), [&](std::size_t i) {
+    Section& s = sections[i];
+    if (s.raw.empty()) return;  // known
+    s.stored.resize(ZSTD_compressBound(s.raw.size()));
+    const std::size_t n = ZSTD_compress(s.stored.data(), s.stored.size(), s.raw.data(),
+                                        s.raw.size(), kCompressionLevel);
+    s.stored.resize(ZSTD_isError(n) ? 0 : n);  // an empty section then fails to load
+    s.entry = {crypto::Sha256(AsBytes(s.stored)), s.stored.size(), s.raw.size()};
+  });
+  EncodedCheckpoint out;
+  out.bytes.assign(kMagic);
+  PutBigEndian(kStateFormat, 4, &out.bytes);
+  out.bytes.append(reinterpret_cast<const char*>(root.data()), root.size());
+  PutBigEndian(sections.size(), 4, &out.bytes);
+  for (const Section& s : sections) {
+    out.bytes.push_back(static_cast<char>(s.part));
+    PutBigEndian(s.entry.stored_length, 8, &out.bytes);
+    PutBigEndian(s.entry.cereal_length, 8, &out.bytes);
+    out.bytes.append(reinterpret_cast<const char*>(s.entry.digest.data()), s.entry.digest.size());
   }
-  const crypto::Hash digest = crypto::Sha256(AsBytes(out));
-  out.append(reinterpret_cast<const char*>(digest.data()), digest.size());
-  for (const std::string& section : stored) out += section;
+  const crypto::Hash digest = crypto::Sha256(AsBytes(out.bytes));
+  out.bytes.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  out.bytes += sections[0].stored;
+  for (std::size_t i = 1; i < sections.size(); ++i) {
+    if (!sections[i].stored.empty()) {
+      out.sections.emplace_back(sections[i].entry.digest, std::move(sections[i].stored));
+    }
+  }
+  if (now_known) {
+    *now_known = {};
+    Learn(state.projects, sections, 1, &now_known->projects);
+    Learn(state.commitments, sections, commitments, &now_known->commitments);
+  }
   return out;
 }
 
@@ -402,72 +437,81 @@ Status CheckCheckpoint(ByteView bytes, crypto::Hash* root) {
   if (!std::equal(digest.begin(), digest.end(), bytes.begin() + table_end)) {
     return Status::Corruption("checkpoint.digest", "the section table does not match its SHA-256");
   }
-  std::uint64_t total = table_end + 32;
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint8_t* entry = bytes.data() + kHeader + i * kTableEntry;
-    if (entry[0] > static_cast<std::uint8_t>(Part::kPartnerships) ||
+    if (entry[0] > static_cast<std::uint8_t>(Part::kCommitments) ||
         (entry[0] == static_cast<std::uint8_t>(Part::kGovernance)) != (i == 0)) {
       return Status::Corruption("checkpoint.format",
                                 "section " + std::to_string(i) + " holds an unknown part");
     }
-    total += GetBigEndian(entry + 1, 8);
   }
-  if (total != bytes.size()) {
-    return Status::Corruption("checkpoint.format", "the sections do not add up to the checkpoint");
+  if (GetBigEndian(bytes.data() + kHeader + 1, 8) != bytes.size() - table_end - 32) {
+    return Status::Corruption("checkpoint.format", "its first section does not fill the rest");
   }
   std::copy(bytes.begin() + kMagic.size() + 4, bytes.begin() + kMagic.size() + 4 + 32,
             root->begin());
   return Status::Ok();
 }
 
-Result<ProgrammeState> DecodeCheckedCheckpoint(ByteView bytes) {
-  const std::vector<SectionView> sections = Sections(bytes);
+Result<ProgrammeState> DecodeCheckedCheckpoint(ByteView bytes,
+                                               const ledger::Store::SectionOf& section,
+                                               const KnownChunks* known, KnownChunks* now_known) {
+  std::vector<SectionView> table = Table(bytes);
   ProgrammeState state;
-  std::vector<ById<Project>> projects;
-  std::vector<ById<Commitment>> commitments;
-  std::vector<ById<Partnership>> partnerships;
-  auto count = [&](Part part) {
-    return std::count_if(sections.begin(), sections.end(),
-                         [part](const SectionView& s) { return s.part == part; });
-  };
-  projects.reserve(count(Part::kProjects));  // the jobs below point into these
-  commitments.reserve(count(Part::kCommitments));
-  partnerships.reserve(count(Part::kPartnerships));
-  // Each section decodes into a target of its own, on whichever core is free.
+  ChunksOf<Project> projects;
+  ChunksOf<Commitment> commitments;
+  // The chunks known are shared; the sections of the others are found here
+  // (the store's reads stay on this thread) and decoded on every core.
   std::vector<std::function<Status()>> jobs;
-  for (const SectionView& section : sections) {
-    auto job = [&section](auto* target) {
-      return [&section, target] { return DecodeSection(section, target); };
-    };
-    switch (section.part) {
-      case Part::kGovernance:
-        jobs.push_back(job(&state));
-        break;
-      case Part::kProjects:
-        jobs.push_back(job(&projects.emplace_back()));
-        break;
-      case Part::kCommitments:
-        jobs.push_back(job(&commitments.emplace_back()));
-        break;
-      case Part::kPartnerships:
-        jobs.push_back(job(&partnerships.emplace_back()));
-        break;
+  jobs.push_back([&] { return DecodeSection(table[0], &state); });
+  Status missing;
+  auto take = [&](auto* chunks, const auto* known_chunks, SectionView& s) {
+    if (known_chunks) {
+      if (auto it = known_chunks->chunks.find(s.entry.digest); it != known_chunks->chunks.end()) {
+        chunks->known.emplace_back(it->second);
+        return;
+      }
+    }
+    chunks->known.emplace_back();
+    std::optional<ByteView> stored = section(s.entry.digest);
+    if (!stored) {
+      missing = Status::Corruption("checkpoint.section", "it names a section the store lacks");
+      return;
+    }
+    s.stored = *stored;
+    auto* target = &chunks->decoded.emplace_back();
+    jobs.push_back([&s, target] { return DecodeSection(s, target); });
+  };
+  // (Reserved: the jobs hold pointers to the decoded chunks.)
+  projects.decoded.reserve(table.size());
+  commitments.decoded.reserve(table.size());
+  for (std::size_t i = 1; i < table.size() && missing.ok(); ++i) {
+    if (table[i].part == Part::kProjects) {
+      take(&projects, known ? &known->projects : nullptr, table[i]);
+    } else {
+      take(&commitments, known ? &known->commitments : nullptr, table[i]);
     }
   }
+  if (!missing.ok()) return missing;
   std::vector<Status> results(jobs.size());
   OnEveryCore(jobs.size(), [&](std::size_t i) { results[i] = jobs[i](); });
   for (const Status& s : results) {
     if (!s.ok()) return s;
   }
-  Join(projects, &state.projects);
-  Join(commitments, &state.commitments);
-  Join(partnerships, &state.partnerships);
+  if (Status s = Assemble(projects, &state.projects); !s.ok()) return s;
+  if (Status s = Assemble(commitments, &state.commitments); !s.ok()) return s;
+  if (now_known) {
+    *now_known = {};
+    Learn(state.projects, table, 1, &now_known->projects);
+    Learn(state.commitments, table, 1 + state.projects.chunks().size(), &now_known->commitments);
+  }
   return state;
 }
 
-Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, crypto::Hash* root) {
+Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, const ledger::Store::SectionOf& section,
+                                        crypto::Hash* root) {
   if (Status s = CheckCheckpoint(bytes, root); !s.ok()) return s;
-  return DecodeCheckedCheckpoint(bytes);
+  return DecodeCheckedCheckpoint(bytes, section);
 }
 
 }  // namespace pl::projections

@@ -96,46 +96,52 @@ struct Programme::Impl {
     return ReplayLog(*store, state, to, ReplayOptions(verify), options.progress);
   }
 
-  // Sets every state of `states` to the newest usable checkpoint at or below
-  // `at_most`, or to the empty state when there is none. A checkpoint that
-  // does not load is logged and the one before it tried. Each state is
-  // decoded from the stored bytes on a thread of its own: two decodes in
-  // parallel take less time than one decode and a copy of the state.
-  void LoadCheckpoint(std::uint64_t at_most, std::span<ProgrammeState* const> states) const {
-    for (ProgrammeState* state : states) *state = {};
+  // The chunks of the writer's last checkpoint (written or loaded): what
+  // the next checkpoint need not write again, and what a state loaded for an
+  // as-of query shares instead of decoding. Replaced, never changed.
+  mutable std::mutex known_mutex;
+  std::shared_ptr<const KnownChunks> known = std::make_shared<KnownChunks>();
+
+  std::shared_ptr<const KnownChunks> Known() const {
+    std::lock_guard lock(known_mutex);
+    return known;
+  }
+
+  // Sets *state to the newest usable checkpoint at or below `at_most`, or to
+  // the empty state when there is none; *learned, when given, receives its
+  // chunks. A checkpoint that does not load is logged and the one before it
+  // tried.
+  void LoadCheckpoint(std::uint64_t at_most, ProgrammeState* state,
+                      KnownChunks* learned = nullptr) const {
+    *state = {};
+    const std::shared_ptr<const KnownChunks> shared = Known();
     for (;;) {
       std::uint64_t size = 0;
       crypto::Hash root{};
       bool found = false;
       Status problem;
-      std::vector<std::optional<Result<ProgrammeState>>> decoded(states.size());
-      Status read = store->VisitCheckpoint(at_most, [&](std::uint64_t at, ByteView bytes) {
-        found = true;
-        size = at;
-        problem = CheckCheckpoint(bytes, &root);
-        if (!problem.ok()) return;
-        std::vector<std::thread> threads;
-        for (std::size_t i = 1; i < decoded.size(); ++i) {
-          threads.emplace_back(
-              [&decoded, i, bytes] { decoded[i] = DecodeCheckedCheckpoint(bytes); });
-        }
-        decoded[0] = DecodeCheckedCheckpoint(bytes);
-        for (std::thread& t : threads) t.join();
-        for (const auto& d : decoded) {
-          if (!d->ok()) problem = d->status();
-        }
-      });
+      std::optional<Result<ProgrammeState>> decoded;
+      Status read = store->VisitCheckpoint(
+          at_most, [&](std::uint64_t at, ByteView bytes, const ledger::Store::SectionOf& section) {
+            found = true;
+            size = at;
+            problem = CheckCheckpoint(bytes, &root);
+            if (!problem.ok()) return;
+            decoded = DecodeCheckedCheckpoint(bytes, section, shared.get(), learned);
+            if (!decoded->ok()) problem = decoded->status();
+          });
       if (!read.ok() || !found) return;
       if (problem.ok()) {
         auto log_root = store->Root(size);
-        if (!log_root.ok() || *log_root != root || (*decoded[0])->size != size) {
+        if (!log_root.ok() || *log_root != root || (*decoded)->size != size) {
           problem = Status::Corruption("checkpoint.root", "it does not match the log");
         }
       }
       if (problem.ok()) {
-        for (std::size_t i = 0; i < states.size(); ++i) *states[i] = std::move(**decoded[i]);
+        *state = std::move(**decoded);
         return;
       }
+      if (learned) *learned = {};
       Log("checkpoint at " + std::to_string(size) + " ignored (" + problem.ToString() + "); " +
           (size > 0 ? "trying the one before" : "rebuilding from the log"));
       if (size == 0) return;
@@ -148,9 +154,10 @@ struct Programme::Impl {
   bool HasCheckpointAt(std::uint64_t size) const {
     bool usable = false;
     crypto::Hash root{};
-    Status read = store->VisitCheckpoint(size, [&](std::uint64_t at, ByteView bytes) {
-      usable = at == size && CheckCheckpoint(bytes, &root).ok();
-    });
+    Status read = store->VisitCheckpoint(
+        size, [&](std::uint64_t at, ByteView bytes, const ledger::Store::SectionOf&) {
+          usable = at == size && CheckCheckpoint(bytes, &root).ok();
+        });
     return read.ok() && usable;
   }
 
@@ -170,12 +177,25 @@ struct Programme::Impl {
     return Replay(state, to, verify);
   }
 
+  // Writes only the chunks the last checkpoint did not; the state's chunks
+  // are then the known ones.
   Status WriteCheckpoint(const ProgrammeState& state) {
     auto root = store->Root(state.size);
     if (!root.ok()) return root.status();
-    Status s = store->PutCheckpoint(state.size, AsBytes(EncodeCheckpoint(state, *root)));
+    auto now_known = std::make_shared<KnownChunks>();
+    const EncodedCheckpoint encoded =
+        EncodeCheckpoint(state, *root, Known().get(), now_known.get());
+    std::vector<ledger::Store::CheckpointSection> sections;
+    sections.reserve(encoded.sections.size());
+    for (const auto& [digest, bytes] : encoded.sections)
+      sections.push_back({digest, AsBytes(bytes)});
+    Status s = store->PutCheckpoint(state.size, AsBytes(encoded.bytes), sections);
     if (s.ok()) {
       last_checkpoint = state.size;
+      {
+        std::lock_guard lock(known_mutex);
+        known = std::move(now_known);
+      }
       Log("checkpoint written at " + std::to_string(state.size) + " events");
     }
     return s;
@@ -363,9 +383,10 @@ Result<std::unique_ptr<Programme>> Programme::Open(const std::string& dir,
   if (head.size > 0) {
     if (Status s = ledger::Verify(head, impl->store->log_key()); !s.ok()) return s;
   }
-  ProgrammeState state, copy;
-  ProgrammeState* const both[] = {&state, &copy};
-  impl->LoadCheckpoint(head.size, both);
+  ProgrammeState state;
+  auto learned = std::make_shared<KnownChunks>();
+  impl->LoadCheckpoint(head.size, &state, learned.get());
+  impl->known = std::move(learned);
   impl->last_checkpoint = state.size;
   const std::uint64_t from = state.size;
   if (Status s = impl->ReplayWritingCheckpoints(&state, head.size, options.verify_on_open);
@@ -376,16 +397,8 @@ Result<std::unique_ptr<Programme>> Programme::Open(const std::string& dir,
     impl->Log("replayed " + std::to_string(head.size - from) + " events after the checkpoint at " +
               std::to_string(from));
   }
-  // The writer's copy: the checkpoint decoded beside the readers' and the
-  // same short tail replayed into it, or, after a long replay, a copy (then
-  // faster than replaying again).
-  constexpr std::uint64_t kReplayTwiceAtMost = 100000;
-  if (from > 0 && head.size - from <= kReplayTwiceAtMost) {
-    if (Status s = impl->Replay(&copy, head.size, false); !s.ok()) return s;
-    impl->writer_state = std::move(copy);
-  } else {
-    impl->writer_state = state;
-  }
+  // The writer's copy shares the readers' chunks until either changes one.
+  impl->writer_state = state;
   impl->reader_tallies = Tallies::Of(state);
   impl->reader_state = std::move(state);
   return std::unique_ptr<Programme>(new Programme(std::move(impl)));
@@ -611,8 +624,7 @@ Result<ProgrammeState> Programme::AsOf(std::uint64_t size) const {
     if (impl_->reader_state.size == size) return impl_->reader_state;
   }
   ProgrammeState state;
-  ProgrammeState* const one[] = {&state};
-  impl_->LoadCheckpoint(size, one);
+  impl_->LoadCheckpoint(size, &state);
   if (Status s = impl_->Replay(&state, size, false); !s.ok()) return s;
   return state;
 }

@@ -238,13 +238,9 @@ Result<Footprint> MeasureFootprint(const fs::path& dir, const ledger::Store& sto
       f.disk_bytes += static_cast<std::uint64_t>(st.st_blocks) * 512;
     }
   }
-  auto sizes = store.Checkpoints();
-  if (!sizes.ok()) return sizes.status();
-  for (std::uint64_t size : *sizes) {
-    auto checkpoint = store.Checkpoint(size);
-    if (!checkpoint.ok()) return checkpoint.status();
-    f.checkpoint_bytes += checkpoint->second.size();
-  }
+  auto checkpoint_bytes = store.CheckpointBytes();
+  if (!checkpoint_bytes.ok()) return checkpoint_bytes.status();
+  f.checkpoint_bytes = *checkpoint_bytes;
   Status scan = store.Scan(0, f.events, [&](const ledger::Envelope& e) {
     f.canonical_bytes += ledger::EntryBytes(e).size();
     return true;

@@ -198,21 +198,37 @@ class Store {
 
   // Projection checkpoints: opaque bytes of the state after `size` events,
   // owned by the projections module. Kept in the same environment; a second
-  // checkpoint at the same size replaces the first. Its own durable write
-  // transaction; call it from the appending thread. Errors: "store.read_only",
-  // "store.checkpoint_range" (size beyond the log), "store.io", "store.full".
-  virtual Status PutCheckpoint(std::uint64_t size, ByteView bytes) = 0;
+  // checkpoint at the same size replaces the first. A checkpoint may name
+  // sections: pieces stored once, under their SHA-256, however many
+  // checkpoints name them (the parts of a state that did not change between
+  // two checkpoints). PutCheckpoint stores those of `sections` not yet
+  // stored, in the checkpoint's own durable write transaction; call it from
+  // the appending thread. Errors: "store.read_only", "store.checkpoint_range"
+  // (size beyond the log), "store.io", "store.full".
+  struct CheckpointSection {
+    crypto::Hash digest;  // SHA-256 of bytes (the caller's)
+    ByteView bytes;
+  };
+  virtual Status PutCheckpoint(std::uint64_t size, ByteView bytes,
+                               std::span<const CheckpointSection> sections = {}) = 0;
   // The newest checkpoint with size <= at_most, as (size, bytes);
   // "store.not_found" if none.
   virtual Result<std::pair<std::uint64_t, std::string>> Checkpoint(std::uint64_t at_most) const = 0;
-  // The same without copying the bytes: calls visit(size, bytes) inside the
-  // read transaction; the bytes are the mapped LMDB pages, valid only until
-  // visit returns. Same errors (visit is not called then).
+  // The same without copying the bytes: calls visit(size, bytes, section)
+  // inside the read transaction; section(digest) gives the stored section
+  // with that digest (nullopt when there is none). Every byte is the mapped
+  // LMDB pages, valid only until visit returns; call section on visit's own
+  // thread (the bytes it gives may be read on any). Same errors (visit is
+  // not called then).
+  using SectionOf = std::function<std::optional<ByteView>(const crypto::Hash& digest)>;
   virtual Status VisitCheckpoint(
       std::uint64_t at_most,
-      const std::function<void(std::uint64_t size, ByteView bytes)>& visit) const = 0;
+      const std::function<void(std::uint64_t size, ByteView bytes, const SectionOf& section)>&
+          visit) const = 0;
   // Sizes of all stored checkpoints, ascending.
   virtual Result<std::vector<std::uint64_t>> Checkpoints() const = 0;
+  // The bytes of every checkpoint and section stored (values alone).
+  virtual Result<std::uint64_t> CheckpointBytes() const = 0;
   // The number of events with recorded_at <= t, i.e. the sequence of the first
   // event recorded after t, or the log's size if none: the log as of time t is
   // its prefix of that many events. O(log n) reads (recorded_at never

@@ -26,7 +26,7 @@ namespace pl::projections {
 struct ProgrammeOptions {
   ledger::StoreOptions store;
   // Write a checkpoint of the state every this many events (and on Close).
-  std::uint64_t checkpoint_every = 50000;
+  std::uint64_t checkpoint_every = 20000;
   // Verify every signature when the state is rebuilt from the log at open
   // (the log's own tree head is always verified). Off: trust the signed head.
   bool verify_on_open = false;

@@ -66,35 +66,37 @@ class SharedById {
   // True for the ids a chunk ends with.
   static bool EndsChunk(std::string_view id) { return HashId(id) % kChunkMean == 0; }
 
- private:
-  // A chunk's entries and the count of maps holding it. Its own count rather
-  // than std::shared_ptr's: whether a chunk is shared is read with acquire
-  // order, so a map that finds itself the last holder also sees everything
-  // the holders before it did with the chunk.
-  struct Chunk {
-    std::atomic<std::uint32_t> holders{1};
-    Entries entries;
-  };
-  class ChunkRef {
+  // A chunk of entries. Holding one keeps its entries as they are: every map
+  // holding it too copies it before it changes them.
+  class Chunk {
    public:
-    ChunkRef() : chunk_(new Chunk) {}
-    explicit ChunkRef(const Entries& entries) : chunk_(new Chunk{{1}, entries}) {}
-    ChunkRef(const ChunkRef& o) : chunk_(o.chunk_) {
-      chunk_->holders.fetch_add(1, std::memory_order_relaxed);
+    explicit Chunk(Entries entries = {}) : held_(new Held{{1}, std::move(entries)}) {}
+    Chunk(const Chunk& o) : held_(o.held_) {
+      held_->holders.fetch_add(1, std::memory_order_relaxed);
     }
-    ChunkRef(ChunkRef&& o) noexcept : chunk_(std::exchange(o.chunk_, nullptr)) {}
-    ChunkRef& operator=(ChunkRef o) noexcept {
-      std::swap(chunk_, o.chunk_);
+    Chunk(Chunk&& o) noexcept : held_(std::exchange(o.held_, nullptr)) {}
+    Chunk& operator=(Chunk o) noexcept {
+      std::swap(held_, o.held_);
       return *this;
     }
-    ~ChunkRef() {
-      if (chunk_ && chunk_->holders.fetch_sub(1, std::memory_order_acq_rel) == 1) delete chunk_;
+    ~Chunk() {
+      if (held_ && held_->holders.fetch_sub(1, std::memory_order_acq_rel) == 1) delete held_;
     }
-    Chunk* operator->() const { return chunk_; }
-    bool Shared() const { return chunk_->holders.load(std::memory_order_acquire) != 1; }
+    const Entries& entries() const { return held_->entries; }
+    // The same for every holder of this chunk, and for no other chunk while held.
+    const void* identity() const { return held_; }
 
    private:
-    Chunk* chunk_;
+    friend class SharedById;
+    // Its own count of holders rather than std::shared_ptr's: whether a
+    // chunk is shared is read with acquire order, so a map that finds itself
+    // the last holder also sees all the holders before it did with it.
+    struct Held {
+      std::atomic<std::uint32_t> holders;
+      Entries entries;
+    };
+    bool Shared() const { return held_->holders.load(std::memory_order_acquire) != 1; }
+    Held* held_;
   };
 
  public:
@@ -111,7 +113,7 @@ class SharedById {
     reference operator*() const { return *entry_; }
     pointer operator->() const { return &*entry_; }
     const_iterator& operator++() {
-      if (++entry_ == (*chunk_)->entries.end()) Enter(chunk_ + 1);
+      if (++entry_ == chunk_->entries().end()) Enter(chunk_ + 1);
       return *this;
     }
     const_iterator operator++(int) {
@@ -125,15 +127,15 @@ class SharedById {
 
    private:
     friend class SharedById;
-    using Chunks = typename std::vector<ChunkRef>::const_iterator;
+    using Chunks = typename std::vector<Chunk>::const_iterator;
     const_iterator(Chunks chunk, Chunks end) : end_(end) { Enter(chunk); }
     const_iterator(Chunks chunk, Chunks end, typename Entries::const_iterator entry)
         : chunk_(chunk), end_(end), entry_(entry) {
-      if (entry_ == (*chunk_)->entries.end()) Enter(chunk_ + 1);
+      if (entry_ == chunk_->entries().end()) Enter(chunk_ + 1);
     }
     void Enter(Chunks chunk) {
       chunk_ = chunk;
-      if (chunk_ != end_) entry_ = (*chunk_)->entries.begin();
+      if (chunk_ != end_) entry_ = chunk_->entries().begin();
     }
     Chunks chunk_{}, end_{};
     typename Entries::const_iterator entry_{};
@@ -148,17 +150,17 @@ class SharedById {
   const_iterator find(std::string_view id) const {
     const std::size_t i = ChunkOf(id);
     if (i == chunks_.size()) return end();
-    const Entries& entries = chunks_[i]->entries;
+    const Entries& entries = chunks_[i].entries();
     auto it = entries.find(id);
     return it == entries.end() ? end() : At(i, it);
   }
   const_iterator lower_bound(std::string_view id) const {
     const std::size_t i = ChunkOf(id);
-    return i == chunks_.size() ? end() : At(i, chunks_[i]->entries.lower_bound(id));
+    return i == chunks_.size() ? end() : At(i, chunks_[i].entries().lower_bound(id));
   }
   const_iterator upper_bound(std::string_view id) const {
     const std::size_t i = ChunkOf(id);
-    return i == chunks_.size() ? end() : At(i, chunks_[i]->entries.upper_bound(id));
+    return i == chunks_.size() ? end() : At(i, chunks_[i].entries().upper_bound(id));
   }
   std::size_t count(std::string_view id) const { return find(id) == end() ? 0 : 1; }
   const T& at(std::string_view id) const {
@@ -171,7 +173,7 @@ class SharedById {
   // while no copy of the map is made (a change after a copy moves it).
   T* Edit(std::string_view id) {
     const std::size_t i = ChunkOf(id);
-    if (i == chunks_.size() || !chunks_[i]->entries.contains(id)) return nullptr;
+    if (i == chunks_.size() || !chunks_[i].entries().contains(id)) return nullptr;
     return &Own(i).find(id)->second;
   }
   // The entity with this id, a default one added when there is none.
@@ -192,11 +194,10 @@ class SharedById {
     ++size_;
     T& added = it->second;
     if (EndsChunk(it->first) && std::next(it) != entries.end()) {  // the chunk now ends here
-      ChunkRef rest;
-      while (std::next(it) != entries.end()) {
-        rest->entries.insert(rest->entries.end(), entries.extract(std::next(it)));
-      }
-      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(rest));
+      Entries rest;
+      while (std::next(it) != entries.end())
+        rest.insert(rest.end(), entries.extract(std::next(it)));
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(i) + 1, Chunk(std::move(rest)));
     }
     return added;
   }
@@ -210,16 +211,32 @@ class SharedById {
   }
   std::size_t erase(std::string_view id) {
     const std::size_t i = ChunkOf(id);
-    if (i == chunks_.size() || !chunks_[i]->entries.contains(id)) return 0;
+    if (i == chunks_.size() || !chunks_[i].entries().contains(id)) return 0;
     Entries& entries = Own(i);
     entries.erase(entries.find(id));
     --size_;
     if (EndsChunk(id) && i + 1 < chunks_.size()) {  // it ended its chunk: join the next one
-      for (const value_type& entry : chunks_[i + 1]->entries) entries.insert(entries.end(), entry);
+      for (const value_type& entry : chunks_[i + 1].entries()) entries.insert(entries.end(), entry);
       chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     }
     if (entries.empty()) chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(i));
     return 1;
+  }
+  // The chunks, in id order (for checkpoints).
+  const std::vector<Chunk>& chunks() const { return chunks_; }
+  // Adds a chunk after the map's last one (a checkpoint's, in order). False,
+  // and nothing changed, unless it is not empty, its ids follow the map's,
+  // and the map's last chunk ends where a chunk ends.
+  bool AppendChunk(Chunk chunk) {
+    const Entries& entries = chunk.entries();
+    if (entries.empty()) return false;
+    if (!chunks_.empty() && (!EndsChunk(LastId(chunks_.size() - 1)) ||
+                             entries.begin()->first <= LastId(chunks_.size() - 1))) {
+      return false;
+    }
+    size_ += entries.size();
+    chunks_.push_back(std::move(chunk));
+    return true;
   }
   void clear() {
     chunks_.clear();
@@ -234,22 +251,22 @@ class SharedById {
   // The chunk holding id, or that would: the first whose last id is not
   // before it; chunks_.size() when id follows every id.
   std::size_t ChunkOf(std::string_view id) const {
-    auto it = std::partition_point(chunks_.begin(), chunks_.end(), [id](const ChunkRef& c) {
-      return std::string_view(c->entries.rbegin()->first) < id;
+    auto it = std::partition_point(chunks_.begin(), chunks_.end(), [id](const Chunk& c) {
+      return std::string_view(c.entries().rbegin()->first) < id;
     });
     return static_cast<std::size_t>(it - chunks_.begin());
   }
-  std::string_view LastId(std::size_t i) const { return chunks_[i]->entries.rbegin()->first; }
+  std::string_view LastId(std::size_t i) const { return chunks_[i].entries().rbegin()->first; }
   // Chunk i's entries, copied first when another map holds them too.
   Entries& Own(std::size_t i) {
-    if (chunks_[i].Shared()) chunks_[i] = ChunkRef(chunks_[i]->entries);
-    return chunks_[i]->entries;
+    if (chunks_[i].Shared()) chunks_[i] = Chunk(chunks_[i].entries());
+    return chunks_[i].held_->entries;
   }
   const_iterator At(std::size_t i, typename Entries::const_iterator entry) const {
     return {chunks_.begin() + static_cast<std::ptrdiff_t>(i), chunks_.end(), entry};
   }
 
-  std::vector<ChunkRef> chunks_;  // none empty
+  std::vector<Chunk> chunks_;  // none empty
   std::size_t size_ = 0;
 };
 
