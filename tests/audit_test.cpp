@@ -447,6 +447,9 @@ BOOST_AUTO_TEST_CASE(checkpoints_newest_at_or_below_and_surviving_reopen) {
     BOOST_TEST(store->PutCheckpoint(2, AsBytes("two")).ok());
     BOOST_TEST(store->PutCheckpoint(5, AsBytes("five")).ok());  // replaces
     BOOST_TEST(store->PutCheckpoint(7, AsBytes("beyond")).rule() == "store.checkpoint_range");
+    BOOST_TEST(store->PutCheckpoint(3, AsBytes("three")).ok());
+    BOOST_TEST(store->RemoveCheckpoint(3).ok());
+    BOOST_TEST(store->RemoveCheckpoint(4).ok());  // none there: nothing to do
     BOOST_TEST(store->size() == 6u);
   }
   for (bool read_only : {false, true}) {
@@ -466,6 +469,7 @@ BOOST_AUTO_TEST_CASE(checkpoints_newest_at_or_below_and_surviving_reopen) {
           (*store->Checkpoint(std::numeric_limits<std::uint64_t>::max()) == Found{5, "five"}));
       if (read_only) {
         BOOST_TEST(store->PutCheckpoint(6, AsBytes("six")).rule() == "store.read_only");
+        BOOST_TEST(store->RemoveCheckpoint(5).rule() == "store.read_only");
       }
     }
   }

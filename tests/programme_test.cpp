@@ -387,6 +387,8 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
               .ok());
       older[10] = 1;
       BOOST_REQUIRE((*store)->PutCheckpoint(at, AsBytes(older)).ok());
+      // And one at a size no multiple of 5 (an older build's interval).
+      if (at == 5) BOOST_REQUIRE((*store)->PutCheckpoint(7, AsBytes(older)).ok());
     }
   }
   // A read-only open replays from scratch and writes nothing.
@@ -398,6 +400,7 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
     BOOST_REQUIRE(p.ok());
     BOOST_TEST(LiveBytes(**p) == live);
     for (const auto& line : w.log) BOOST_TEST(line.find("written") == std::string::npos, line);
+    BOOST_TEST(*(*p)->store().Checkpoints() == (std::vector<std::uint64_t>{5, 7, 10, 12}));
   }
   // A writable open tries each, newest first, replays from the start,
   // rewrites the ones at 5 and 10 as it passes them, and the one at 12 at
@@ -417,6 +420,10 @@ BOOST_AUTO_TEST_CASE(start_up_rewrites_checkpoints_this_build_cannot_load) {
                logged);
     BOOST_TEST(logged.find("replayed 12 events after the checkpoint at 0") != std::string::npos,
                logged);
+    // The ones at 7 (never replaced) and at 12 (until the close writes it
+    // again) are removed.
+    BOOST_TEST(logged.find("checkpoint at 7 of format 1 removed") != std::string::npos, logged);
+    BOOST_TEST(*p->store().Checkpoints() == (std::vector<std::uint64_t>{5, 10}));
   }
   auto store = ledger::Store::Open(w.dir.str("data"));
   BOOST_REQUIRE(store.ok());

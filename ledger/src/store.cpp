@@ -295,6 +295,8 @@ class LmdbStore final : public Store {
     return Status::Ok();
   }
 
+  Status RemoveCheckpoint(std::uint64_t size) override;
+
   Result<std::vector<std::uint64_t>> Checkpoints() const override {
     ReadTxn r;
     if (Status s = BeginRead(&r); !s.ok()) return s;
@@ -1027,6 +1029,25 @@ Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes,
         return txn.Commit();
       },
       "writing the checkpoint at size " + std::to_string(size));
+}
+
+Status LmdbStore::RemoveCheckpoint(std::uint64_t size) {
+  if (options_.read_only || !log_private_) {
+    return Status::Invalid("store.read_only", "this store was opened read-only");
+  }
+  std::lock_guard writer(write_mutex_);
+  return WriteGrowing(
+      [&] {
+        lmdb::Txn txn;
+        int rc = lmdb::Txn::Begin(env_, 0, &txn);
+        if (rc) return rc;
+        const auto key = lmdb::BigEndian(size);
+        MDB_val k{key.size(), const_cast<std::uint8_t*>(key.data())};
+        rc = mdb_del(txn.get(), checkpoints_, &k, nullptr);
+        if (rc && rc != MDB_NOTFOUND) return rc;
+        return txn.Commit();
+      },
+      "removing the checkpoint at size " + std::to_string(size));
 }
 
 Result<Note> LmdbStore::CheckpointNote(std::string_view origin, std::uint64_t size) const {

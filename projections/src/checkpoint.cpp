@@ -417,12 +417,17 @@ EncodedCheckpoint EncodeCheckpoint(const ProgrammeState& state, const crypto::Ha
   return out;
 }
 
-Status CheckCheckpoint(ByteView bytes, crypto::Hash* root) {
+std::uint32_t CheckpointFormat(ByteView bytes) {
   if (bytes.size() < kHeader + 32 ||
       std::string_view(reinterpret_cast<const char*>(bytes.data()), kMagic.size()) != kMagic) {
-    return Status::Corruption("checkpoint.format", "not a state checkpoint");
+    return 0;
   }
-  const auto format = static_cast<std::uint32_t>(GetBigEndian(bytes.data() + kMagic.size(), 4));
+  return static_cast<std::uint32_t>(GetBigEndian(bytes.data() + kMagic.size(), 4));
+}
+
+Status CheckCheckpoint(ByteView bytes, crypto::Hash* root) {
+  const std::uint32_t format = CheckpointFormat(bytes);
+  if (format == 0) return Status::Corruption("checkpoint.format", "not a state checkpoint");
   if (format != kStateFormat) {
     return Status::Corruption("checkpoint.version", "checkpoint format " + std::to_string(format) +
                                                         ", this build writes " +

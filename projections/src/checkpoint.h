@@ -88,6 +88,8 @@ Result<ProgrammeState> DecodeCheckpoint(ByteView bytes, const ledger::Store::Sec
 // for far more memory than the bytes hold. Call it on the thread that may
 // call `section` (it decodes on every core).
 Status CheckCheckpoint(ByteView bytes, crypto::Hash* root);
+// The format number the bytes carry; 0 when they are no state checkpoint.
+std::uint32_t CheckpointFormat(ByteView bytes);
 Result<ProgrammeState> DecodeCheckedCheckpoint(ByteView bytes,
                                                const ledger::Store::SectionOf& section,
                                                const KnownChunks* known = nullptr,

@@ -161,6 +161,26 @@ struct Programme::Impl {
     return read.ok() && usable;
   }
 
+  // Removes the checkpoints of another format (an older build's, after an
+  // upgrade, once the replay has written this build's at the multiples of
+  // checkpoint_every): none of them loads, and those at other sizes would
+  // never be replaced.
+  void RemoveOtherFormats() {
+    auto sizes = store->Checkpoints();
+    if (!sizes.ok()) return;
+    for (std::uint64_t size : *sizes) {
+      std::uint32_t format = kStateFormat;
+      Status read = store->VisitCheckpoint(
+          size, [&](std::uint64_t, ByteView bytes, const ledger::Store::SectionOf&) {
+            format = CheckpointFormat(bytes);
+          });
+      if (!read.ok() || format == kStateFormat) continue;
+      Status removed = store->RemoveCheckpoint(size);
+      Log("checkpoint at " + std::to_string(size) + " of format " + std::to_string(format) +
+          (removed.ok() ? " removed" : " not removed: " + removed.ToString()));
+    }
+  }
+
   // Replay for Open: folds events [state->size, to) into *state and, on a
   // writable store, writes a checkpoint at each multiple of checkpoint_every
   // it passes where none is usable, so that an as-of query finds one near
@@ -397,6 +417,7 @@ Result<std::unique_ptr<Programme>> Programme::Open(const std::string& dir,
     impl->Log("replayed " + std::to_string(head.size - from) + " events after the checkpoint at " +
               std::to_string(from));
   }
+  if (!options.store.read_only) impl->RemoveOtherFormats();
   // The writer's copy shares the readers' chunks until either changes one.
   impl->writer_state = state;
   impl->reader_tallies = Tallies::Of(state);

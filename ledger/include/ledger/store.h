@@ -225,6 +225,10 @@ class Store {
       std::uint64_t at_most,
       const std::function<void(std::uint64_t size, ByteView bytes, const SectionOf& section)>&
           visit) const = 0;
+  // Removes the checkpoint at exactly `size`, if any (its sections stay:
+  // others may name them). Its own durable write transaction, from the
+  // appending thread. Errors: "store.read_only", "store.io".
+  virtual Status RemoveCheckpoint(std::uint64_t size) = 0;
   // Sizes of all stored checkpoints, ascending.
   virtual Result<std::vector<std::uint64_t>> Checkpoints() const = 0;
   // The bytes of every checkpoint and section stored (values alone).
