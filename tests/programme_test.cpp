@@ -344,6 +344,20 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_of_many_chunks_decodes_to_the_same_state_shari
   BOOST_TEST(rule(table) == "checkpoint.digest");
   BOOST_TEST(rule(bytes.substr(0, bytes.size() - 1)) == "checkpoint.format");
   BOOST_TEST(rule(bytes + "x") == "checkpoint.format");
+  // A table whose sections are out of order (the last, a commitments'
+  // chunk, swapped with the second, a projects'), its SHA-256 made anew.
+  {
+    constexpr std::size_t kHeader = 7 + 4 + 32 + 4, kEntry = 1 + 8 + 8 + 32;
+    const std::size_t count = static_cast<std::uint8_t>(bytes[kHeader - 2]) << 8 |
+                              static_cast<std::uint8_t>(bytes[kHeader - 1]);  // (< 65,536)
+    std::string swapped = bytes;
+    std::swap_ranges(swapped.begin() + kHeader + kEntry, swapped.begin() + kHeader + 2 * kEntry,
+                     swapped.begin() + kHeader + (count - 1) * kEntry);
+    const crypto::Hash digest =
+        crypto::Sha256(AsBytes(swapped.substr(0, kHeader + count * kEntry)));
+    std::copy(digest.begin(), digest.end(), swapped.begin() + kHeader + count * kEntry);
+    BOOST_TEST(rule(swapped) == "checkpoint.format");
+  }
   // A stored chunk damaged, or missing.
   std::string& chunk = stored.at(encoded.sections[5].first);
   chunk[chunk.size() / 2] ^= 0x01;

@@ -442,12 +442,15 @@ Status CheckCheckpoint(ByteView bytes, crypto::Hash* root) {
   if (!std::equal(digest.begin(), digest.end(), bytes.begin() + table_end)) {
     return Status::Corruption("checkpoint.digest", "the section table does not match its SHA-256");
   }
+  // The governance first, then the projects' chunks, then the commitments'.
   for (std::size_t i = 0; i < count; ++i) {
     const std::uint8_t* entry = bytes.data() + kHeader + i * kTableEntry;
     if (entry[0] > static_cast<std::uint8_t>(Part::kCommitments) ||
-        (entry[0] == static_cast<std::uint8_t>(Part::kGovernance)) != (i == 0)) {
-      return Status::Corruption("checkpoint.format",
-                                "section " + std::to_string(i) + " holds an unknown part");
+        (entry[0] == static_cast<std::uint8_t>(Part::kGovernance)) != (i == 0) ||
+        (i > 0 && entry[0] < entry[-static_cast<std::ptrdiff_t>(kTableEntry)])) {
+      return Status::Corruption(
+          "checkpoint.format",
+          "section " + std::to_string(i) + " holds an unknown part or is out of order");
     }
   }
   if (GetBigEndian(bytes.data() + kHeader + 1, 8) != bytes.size() - table_end - 32) {
