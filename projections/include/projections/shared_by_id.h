@@ -99,7 +99,6 @@ class SharedById {
     Held* held_;
   };
 
- public:
   // Entries in id order (read-only: changes go through the map).
   class const_iterator {
    public:
@@ -183,14 +182,19 @@ class SharedById {
   }
   // Adds an entity. REQUIRES: no entity with this id.
   T& Insert(std::string id, T value) {
-    std::size_t i = ChunkOf(id);
+    // Ids mostly come in ascending order (a replay adds each new project
+    // after the last): then no search.
+    std::size_t i =
+        !chunks_.empty() && LastId(chunks_.size() - 1) < id ? chunks_.size() : ChunkOf(id);
     if (i == chunks_.size() && (chunks_.empty() || EndsChunk(LastId(i - 1)))) {
       chunks_.emplace_back();
     } else if (i == chunks_.size()) {
       --i;
     }
     Entries& entries = Own(i);
-    auto it = entries.emplace_hint(entries.upper_bound(id), std::move(id), std::move(value));
+    auto hint =
+        entries.empty() || entries.rbegin()->first < id ? entries.end() : entries.upper_bound(id);
+    auto it = entries.emplace_hint(hint, std::move(id), std::move(value));
     ++size_;
     T& added = it->second;
     if (EndsChunk(it->first) && std::next(it) != entries.end()) {  // the chunk now ends here
@@ -212,10 +216,11 @@ class SharedById {
   std::size_t erase(std::string_view id) {
     const std::size_t i = ChunkOf(id);
     if (i == chunks_.size() || !chunks_[i].entries().contains(id)) return 0;
+    const bool ended_chunk = EndsChunk(id);  // (id may be the key erased below)
     Entries& entries = Own(i);
     entries.erase(entries.find(id));
     --size_;
-    if (EndsChunk(id) && i + 1 < chunks_.size()) {  // it ended its chunk: join the next one
+    if (ended_chunk && i + 1 < chunks_.size()) {  // join the next chunk
       for (const value_type& entry : chunks_[i + 1].entries()) entries.insert(entries.end(), entry);
       chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     }
