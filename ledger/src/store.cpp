@@ -485,6 +485,9 @@ class LmdbStore final : public Store {
   // MDB_MAP_FULL; any other failing code becomes an error naming `what`.
   // REQUIRES: write_mutex_ held.
   Status WriteGrowing(const WriteAttempt& attempt, const std::string& what);
+  // A small durable write transaction of its own beside the appends
+  // (checkpoints, cosignatures): `work` puts or deletes within it.
+  Status WriteAlone(const std::function<int(lmdb::Txn&)>& work, const std::string& what);
 
   int TryAppend(std::span<const SignedDecision> batch, Timestamp recorded_at,
                 std::span<const Annotation> annotations, AppendResult* out,
@@ -1018,15 +1021,10 @@ Status LmdbStore::PutCheckpoint(std::uint64_t size, ByteView bytes,
                            "a checkpoint at size " + std::to_string(size) +
                                " is beyond the log size " + std::to_string(have));
   }
-  std::lock_guard writer(write_mutex_);
-  return WriteGrowing(
-      [&] {
-        lmdb::Txn txn;
-        int rc = lmdb::Txn::Begin(env_, 0, &txn);
-        if (rc) return rc;
-        if ((rc = PutSections(txn, sections))) return rc;
-        if ((rc = txn.Put(checkpoints_, lmdb::BigEndian(size), bytes))) return rc;
-        return txn.Commit();
+  return WriteAlone(
+      [&](lmdb::Txn& txn) {
+        if (int rc = PutSections(txn, sections)) return rc;
+        return txn.Put(checkpoints_, lmdb::BigEndian(size), bytes);
       },
       "writing the checkpoint at size " + std::to_string(size));
 }
@@ -1035,19 +1033,27 @@ Status LmdbStore::RemoveCheckpoint(std::uint64_t size) {
   if (options_.read_only || !log_private_) {
     return Status::Invalid("store.read_only", "this store was opened read-only");
   }
+  return WriteAlone(
+      [&](lmdb::Txn& txn) {
+        const auto key = lmdb::BigEndian(size);
+        MDB_val k{key.size(), const_cast<std::uint8_t*>(key.data())};
+        const int rc = mdb_del(txn.get(), checkpoints_, &k, nullptr);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+      },
+      "removing the checkpoint at size " + std::to_string(size));
+}
+
+Status LmdbStore::WriteAlone(const std::function<int(lmdb::Txn&)>& work, const std::string& what) {
   std::lock_guard writer(write_mutex_);
   return WriteGrowing(
       [&] {
         lmdb::Txn txn;
         int rc = lmdb::Txn::Begin(env_, 0, &txn);
         if (rc) return rc;
-        const auto key = lmdb::BigEndian(size);
-        MDB_val k{key.size(), const_cast<std::uint8_t*>(key.data())};
-        rc = mdb_del(txn.get(), checkpoints_, &k, nullptr);
-        if (rc && rc != MDB_NOTFOUND) return rc;
+        if ((rc = work(txn))) return rc;
         return txn.Commit();
       },
-      "removing the checkpoint at size " + std::to_string(size));
+      what);
 }
 
 Result<Note> LmdbStore::CheckpointNote(std::string_view origin, std::uint64_t size) const {
@@ -1072,15 +1078,8 @@ Status LmdbStore::PutCosignature(std::uint64_t size, const NoteSignature& cosign
   if (auto head = HeadAt(size); !head.ok()) return head.status();
   const std::string key = CosignatureKey(size, cosignature.name);
   const std::string line = cosignature.Line();
-  std::lock_guard writer(write_mutex_);
-  return WriteGrowing(
-      [&] {
-        lmdb::Txn txn;
-        int rc = lmdb::Txn::Begin(env_, 0, &txn);
-        if (rc) return rc;
-        if ((rc = txn.Put(cosignatures_, AsBytes(key), AsBytes(line)))) return rc;
-        return txn.Commit();
-      },
+  return WriteAlone(
+      [&](lmdb::Txn& txn) { return txn.Put(cosignatures_, AsBytes(key), AsBytes(line)); },
       "writing a cosignature at size " + std::to_string(size));
 }
 
