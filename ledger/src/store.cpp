@@ -14,6 +14,7 @@
 #include <limits>
 #include <mutex>
 #include <queue>
+#include <set>
 #include <shared_mutex>
 #include <sstream>
 #include <unordered_map>
@@ -976,14 +977,13 @@ int LmdbStore::WriteFiled(lmdb::Txn& txn,
 int LmdbStore::PutSections(lmdb::Txn& txn, std::span<const CheckpointSection> sections) {
   std::string pack;
   std::vector<std::pair<const CheckpointSection*, std::uint64_t>> added;  // with their offsets
+  std::set<crypto::Hash> in_pack;
   for (const CheckpointSection& section : sections) {
     int rc;
     if (txn.Get(sections_, ByteView(section.digest.data(), section.digest.size()), &rc)) continue;
     if (rc != MDB_NOTFOUND) return rc;
-    if (std::any_of(added.begin(), added.end(),
-                    [&](const auto& a) { return a.first->digest == section.digest; })) {
-      continue;
-    }
+    if (!in_pack.insert(section.digest).second) continue;
+    if (pack.size() + section.bytes.size() > 0xffffffffu) return MDB_BAD_VALSIZE;  // (u32 offsets)
     added.emplace_back(&section, pack.size());
     pack.append(reinterpret_cast<const char*>(section.bytes.data()), section.bytes.size());
   }
