@@ -106,18 +106,6 @@ BOOST_AUTO_TEST_CASE(equal_maps_are_chunked_alike) {
   BOOST_TEST(starts.size() < 5000 / Shared::kChunkMean * 2);
 }
 
-BOOST_AUTO_TEST_CASE(appended_nodes_join_the_end) {
-  Model source;
-  for (int i = 0; i < 1000; ++i) source.emplace("E-" + std::to_string(10000 + i), i);
-  const Model model = source;
-  Shared shared;
-  while (!source.empty()) shared.Append(source.extract(source.begin()));
-  BOOST_TEST(Same(shared, model));
-  Shared built;
-  for (const auto& [id, value] : model) built.Insert(id, value);
-  BOOST_TEST(ChunkStarts(shared) == ChunkStarts(built));
-}
-
 // A copy used and dropped on another thread while the original changes:
 // the changes must not reach the copy, and (under TSan) neither side may
 // race on a chunk they shared.

@@ -60,7 +60,6 @@ class SharedById {
  public:
   using Entries = std::map<std::string, T, std::less<>>;
   using value_type = typename Entries::value_type;
-  using node_type = typename Entries::node_type;
   static constexpr std::size_t kChunkMean = 64;
 
   // True for the ids a chunk ends with.
@@ -204,14 +203,6 @@ class SharedById {
       chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(i) + 1, Chunk(std::move(rest)));
     }
     return added;
-  }
-  // Adds an entity whose id follows every id in the map (no allocation: the
-  // node moves in). REQUIRES: node's id after the map's last.
-  void Append(node_type node) {
-    if (chunks_.empty() || EndsChunk(LastId(chunks_.size() - 1))) chunks_.emplace_back();
-    Entries& entries = Own(chunks_.size() - 1);
-    entries.insert(entries.end(), std::move(node));
-    ++size_;
   }
   std::size_t erase(std::string_view id) {
     const std::size_t i = ChunkOf(id);
